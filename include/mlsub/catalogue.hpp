@@ -1,0 +1,168 @@
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "mlsub/duration.hpp"
+#include "mlsub/error.hpp"
+#include "mlsub/launcher.hpp"
+#include "mlsub/size.hpp"
+
+namespace mlsub {
+
+/// Where a catalogue fact comes from: the page that states it and the date
+/// someone last compared the two. --explain prints it.
+struct SourceRef {
+  std::string url;
+  std::string checked;  // YYYY-MM-DD
+};
+
+enum class GpuVendor { nvidia, amd };
+enum class MemoryPolicy { per_gpu, site };
+/// When the planner may pick a partition without being told to.
+enum class AutoSelect { always, partial_nodes, never };
+
+/// One kind of GPU node. Invariant (checked at load): gpus >= 1 and
+/// cpus_per_gpu * gpus <= cores.
+struct NodeType {
+  std::string name;
+  std::string gpu_type;  // the Slurm GPU type, in the site's spelling
+  std::string gpu_model;
+  GpuVendor gpu_vendor = GpuVendor::nvidia;
+  Size gpu_memory;
+  int gpus = 0;
+  int cores = 0;
+  Size memory;
+  int cpus_per_gpu = 0;
+  int count = 0;
+  std::string why_cpus;
+  SourceRef source;
+};
+
+/// A Slurm partition and the limits a job must meet in it.
+/// Invariant: 1 <= min_nodes <= max_nodes, min_gpus >= 1.
+struct Partition {
+  std::string name;
+  Duration max_time;
+  int max_nodes = 1;
+  int min_nodes = 1;
+  std::optional<int> max_gpus;
+  int min_gpus = 1;
+  std::optional<int> max_cpus;
+  std::optional<int> max_node_minutes;
+  bool whole_node = false;
+  std::optional<MemoryPolicy> memory;  // overrides System::memory.policy
+  std::vector<std::string> node_types;  // empty: every node type
+  AutoSelect auto_select = AutoSelect::always;
+  std::optional<Duration> auto_max_time;
+  std::string why;
+  SourceRef source;
+
+  bool has_node_type(std::string_view name) const;
+};
+
+/// A system that no longer runs jobs, kept for the scripts people carry.
+struct Retirement {
+  std::string date;
+  std::string successor;
+  std::string note;
+  SourceRef source;
+};
+
+struct AccountRule {
+  std::optional<std::string> pattern;  // ECMAScript regex for the whole account
+  bool case_insensitive = false;
+  std::string placeholder;
+  std::string why;
+  SourceRef source;
+};
+
+/// How the site wants GPUs asked for: `#SBATCH --<option>=<format>`, where
+/// {type} is NodeType::gpu_type and {count} the GPUs per node.
+struct GpuRequestSyntax {
+  std::string option;
+  std::string format;
+  std::string why;
+  SourceRef source;
+};
+
+struct MemoryRule {
+  MemoryPolicy policy = MemoryPolicy::site;
+  std::optional<Size> per_gpu;  // set when policy is per_gpu
+  std::string why;
+  SourceRef source;
+};
+
+struct LaunchRule {
+  Launcher multi_gpu = Launcher::srun;
+  std::string why;
+  SourceRef source;
+};
+
+struct Environment {
+  std::vector<std::string> module_use;
+  std::vector<std::string> modules;
+  SourceRef source;
+};
+
+/// Everything mlsub knows about one system, as read from systems/NAME.yaml.
+struct System {
+  std::string name;
+  std::string title;
+  std::string site;
+  std::string docs;
+  std::string family;
+  std::optional<Retirement> retired;
+  Duration default_time;
+  AccountRule account;
+  GpuRequestSyntax gpu_request;
+  MemoryRule memory;
+  LaunchRule launch;
+  Environment environment;
+  std::vector<NodeType> node_types;    // non-empty; the first is the default
+  std::vector<Partition> partitions;  // non-empty; in order of preference
+  std::string file;                   // where it was read from
+
+  const NodeType* find_node_type(std::string_view name) const;
+  const Partition* find_partition(std::string_view name) const;
+};
+
+// Parses and validates one system file. `file` names it in messages, which
+// have the form "FILE:LINE:COL: what is wrong"; every problem found is
+// listed, one per line. Never throws.
+Expected<System> parse_system(std::string_view yaml_text, const std::string& file);
+
+/// The systems mlsub can see: every *.yaml in an ordered list of
+/// directories, where a later directory overrides an earlier one.
+class Catalogue {
+ public:
+  explicit Catalogue(std::vector<std::string> dirs);
+
+  // Loads one system, reading only its own file. An unknown name is a usage
+  // error that suggests the closest known name.
+  Expected<System> load(std::string_view name) const;
+
+  // Loads every system, sorted by name. Fails on the first invalid file.
+  Expected<std::vector<System>> load_all() const;
+
+  // Names of all systems, sorted, without reading the files.
+  std::vector<std::string> names() const;
+
+  const std::vector<std::string>& dirs() const { return m_dirs; }
+
+ private:
+  std::optional<std::string> path_of(std::string_view name) const;
+  Error unknown_system(std::string_view name) const;
+
+  std::vector<std::string> m_dirs;
+};
+
+// The default search path: `builtin_dir`, then $MLSUB_SYSTEMS_PATH
+// (colon-separated), then $XDG_CONFIG_HOME/mlsub/systems (or
+// ~/.config/mlsub/systems), then `extra_dirs` (from --catalogue).
+std::vector<std::string> catalogue_search_path(const std::string& builtin_dir,
+                                               const std::vector<std::string>& extra_dirs);
+
+}  // namespace mlsub

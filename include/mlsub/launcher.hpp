@@ -1,0 +1,20 @@
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace mlsub {
+
+/// How the batch script starts the user's program.
+enum class Launcher {
+  python,  // one process on one GPU, started by the batch shell
+  srun,    // one task per GPU, started by srun; ranks from SLURM_PROCID/LOCALID
+};
+
+std::string_view launcher_name(Launcher l);
+std::optional<Launcher> parse_launcher(std::string_view name);
+// The names parse_launcher accepts, for help texts and errors: "python, srun".
+std::string launcher_names();
+
+}  // namespace mlsub

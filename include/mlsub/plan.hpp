@@ -1,0 +1,68 @@
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json_fwd.hpp>
+
+#include "mlsub/catalogue.hpp"
+#include "mlsub/duration.hpp"
+#include "mlsub/launcher.hpp"
+#include "mlsub/size.hpp"
+
+namespace mlsub {
+
+/// Why the planner chose one value: printed by --explain, kept in --json.
+struct Reason {
+  std::string field;   // "partition", "cpus-per-task", ...
+  std::string value;   // what was chosen
+  std::string why;     // one sentence
+  std::string source;  // URL, or "" for a rule of mlsub's own
+};
+
+/// One `#SBATCH --option=value` line; `value` empty for a bare flag.
+struct Directive {
+  std::string option;
+  std::string value;
+};
+
+/// The decided job, as plain data. A pure function of (catalogue, request,
+/// mlsub version): nothing in it depends on the host, the clock or Slurm.
+struct Plan {
+  std::string system;
+  std::string partition;
+  std::string node_type;
+  std::string gpu_type;
+  GpuVendor gpu_vendor = GpuVendor::nvidia;
+  int nodes = 1;
+  int gpus_per_node = 1;
+  int tasks_per_node = 1;
+  int cpus_per_task = 1;
+  std::optional<Size> memory_per_node;  // unset: the site assigns memory
+  Duration time;
+  Directive gpu_directive;
+  std::string account;
+  bool account_is_placeholder = false;
+  std::string job_name;
+  std::optional<std::string> output;
+  Launcher launcher = Launcher::python;
+  std::vector<std::string> module_use;
+  std::vector<std::string> modules;
+  // What the job runs: interpreter (if any), program and its arguments.
+  std::vector<std::string> program_argv;
+  std::vector<std::string> command_line;
+  std::vector<std::string> warnings;
+  std::vector<Reason> reasons;
+
+  int gpus_total() const { return nodes * gpus_per_node; }
+  int tasks_total() const { return nodes * tasks_per_node; }
+
+  // The #SBATCH lines in the order the script prints them.
+  std::vector<Directive> directives() const;
+};
+
+// The plan for --json. `schema_version` lets consumers detect changes.
+nlohmann::json to_json(const Plan& plan);
+
+}  // namespace mlsub

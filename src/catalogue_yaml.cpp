@@ -1,0 +1,350 @@
+// Reading one systems/NAME.yaml into a System, checking every field.
+//
+// The loader never throws and never stops at the first problem: a catalogue
+// author sees every mistake in a file at once, each as FILE:LINE:COL, the
+// way a compiler reports them. Checks that span fields (CPUs per GPU times
+// GPUs within the node's cores, partitions naming known node types) run
+// after the fields themselves were read.
+
+#include <fmt/format.h>
+
+#include <regex>
+#include <set>
+
+#include "mlsub/catalogue.hpp"
+#include "yaml_reader.hpp"
+
+namespace mlsub {
+namespace {
+
+using detail::MapReader;
+using detail::Problems;
+
+constexpr int k_schema_version = 1;
+constexpr int k_max_count = 1'000'000;
+
+SourceRef read_source(MapReader& r) {
+  SourceRef s;
+  if (auto url = r.text("source")) {
+    if (url->rfind("https://", 0) != 0 && url->rfind("http://", 0) != 0) {
+      r.problem("source", fmt::format("expected a URL, got '{}'", *url));
+    }
+    s.url = *url;
+  }
+  if (auto date = r.text("checked")) {
+    static const std::regex k_date(R"(\d{4}-\d{2}-\d{2})");
+    if (!std::regex_match(*date, k_date)) {
+      r.problem("checked", fmt::format("expected a date YYYY-MM-DD, got '{}'", *date));
+    }
+    s.checked = *date;
+  }
+  return s;
+}
+
+std::optional<Retirement> read_retired(MapReader& top) {
+  const YAML::Node node = top.child("retired", false);
+  if (!node.IsDefined()) {
+    return std::nullopt;
+  }
+  MapReader r(node, "retired", top.problems());
+  Retirement out;
+  out.date = r.text("date").value_or("");
+  out.successor = r.text("successor").value_or("");
+  out.note = r.text("note", false).value_or("");
+  out.source = read_source(r);
+  r.finish();
+  return out;
+}
+
+AccountRule read_account(MapReader& top) {
+  AccountRule out;
+  MapReader r(top.child("account"), "account", top.problems());
+  if (!r.ok()) {
+    return out;
+  }
+  out.pattern = r.text("pattern", false);
+  out.case_insensitive = r.boolean("case_insensitive").value_or(false);
+  if (out.pattern) {
+    try {
+      (void)std::regex(*out.pattern);
+    } catch (const std::regex_error& e) {
+      r.problem("pattern", fmt::format("not a valid regular expression: {}", e.what()));
+    }
+  }
+  out.placeholder = r.text("placeholder").value_or("");
+  out.why = r.text("why").value_or("");
+  out.source = read_source(r);
+  r.finish();
+  return out;
+}
+
+GpuRequestSyntax read_gpu_request(MapReader& top) {
+  GpuRequestSyntax out;
+  MapReader r(top.child("gpu_request"), "gpu_request", top.problems());
+  if (!r.ok()) {
+    return out;
+  }
+  out.option = r.text("option").value_or("");
+  out.format = r.text("format").value_or("");
+  if (!out.format.empty() && out.format.find("{count}") == std::string::npos) {
+    r.problem("format", "must contain {count}, the GPUs per node");
+  }
+  static const std::regex k_option(R"([a-z][a-z-]*)");
+  if (!out.option.empty() && !std::regex_match(out.option, k_option)) {
+    r.problem("option", fmt::format("expected an sbatch option name without dashes "
+                                    "(gres, gpus-per-node), got '{}'",
+                                    out.option));
+  }
+  out.why = r.text("why").value_or("");
+  out.source = read_source(r);
+  r.finish();
+  return out;
+}
+
+std::optional<MemoryPolicy> memory_policy(const std::optional<std::string>& text) {
+  if (!text) {
+    return std::nullopt;
+  }
+  return *text == "per_gpu" ? MemoryPolicy::per_gpu : MemoryPolicy::site;
+}
+
+MemoryRule read_memory(MapReader& top) {
+  MemoryRule out;
+  MapReader r(top.child("memory"), "memory", top.problems());
+  if (!r.ok()) {
+    return out;
+  }
+  out.policy = memory_policy(r.choice("policy", {"per_gpu", "site"})).value_or(MemoryPolicy::site);
+  out.per_gpu = r.size("per_gpu", out.policy == MemoryPolicy::per_gpu);
+  if (out.policy == MemoryPolicy::site && out.per_gpu) {
+    r.problem("per_gpu", "only allowed with policy: per_gpu");
+  }
+  out.why = r.text("why").value_or("");
+  out.source = read_source(r);
+  r.finish();
+  return out;
+}
+
+LaunchRule read_launch(MapReader& top) {
+  LaunchRule out;
+  MapReader r(top.child("launch"), "launch", top.problems());
+  if (!r.ok()) {
+    return out;
+  }
+  if (auto name = r.text("multi_gpu")) {
+    if (auto l = parse_launcher(*name)) {
+      out.multi_gpu = *l;
+    } else {
+      r.problem("multi_gpu", fmt::format("unknown launcher '{}'; known: {}", *name,
+                                         launcher_names()));
+    }
+  }
+  out.why = r.text("why").value_or("");
+  out.source = read_source(r);
+  r.finish();
+  return out;
+}
+
+Environment read_environment(MapReader& top) {
+  Environment out;
+  const YAML::Node node = top.child("environment", false);
+  if (!node.IsDefined()) {
+    return out;
+  }
+  MapReader r(node, "environment", top.problems());
+  out.module_use = r.text_list("module_use");
+  out.modules = r.text_list("modules");
+  out.source = read_source(r);
+  r.finish();
+  return out;
+}
+
+NodeType read_node_type(const YAML::Node& node, const std::string& path, Problems& problems) {
+  NodeType out;
+  MapReader r(node, path, problems);
+  if (!r.ok()) {
+    return out;
+  }
+  out.name = r.text("name").value_or("");
+  out.gpu_type = r.text("gpu_type").value_or("");
+  out.gpu_model = r.text("gpu_model").value_or("");
+  const auto vendor = r.choice("gpu_vendor", {"nvidia", "amd"});
+  out.gpu_vendor = vendor && *vendor == "amd" ? GpuVendor::amd : GpuVendor::nvidia;
+  out.gpu_memory = r.size("gpu_memory").value_or(Size{});
+  out.gpus = r.integer("gpus", true, 1, 64).value_or(0);
+  out.cores = r.integer("cores", true, 1, 100'000).value_or(0);
+  out.memory = r.size("memory").value_or(Size{});
+  out.cpus_per_gpu = r.integer("cpus_per_gpu", true, 1, 100'000).value_or(0);
+  out.count = r.integer("count", true, 1, k_max_count).value_or(0);
+  out.why_cpus = r.text("why_cpus", false).value_or("");
+  out.source = read_source(r);
+  if (out.gpus > 0 && out.cpus_per_gpu > 0 && out.cores > 0 &&
+      out.cpus_per_gpu * out.gpus > out.cores) {
+    r.problem("cpus_per_gpu",
+              fmt::format("{} CPUs per GPU x {} GPUs = {} is more than the node's {} cores",
+                          out.cpus_per_gpu, out.gpus, out.cpus_per_gpu * out.gpus, out.cores));
+  }
+  r.finish();
+  return out;
+}
+
+Partition read_partition(const YAML::Node& node, const std::string& path, Problems& problems) {
+  Partition out;
+  MapReader r(node, path, problems);
+  if (!r.ok()) {
+    return out;
+  }
+  out.name = r.text("name").value_or("");
+  out.max_time = r.duration("max_time").value_or(Duration{});
+  out.max_nodes = r.integer("max_nodes", true, 1, k_max_count).value_or(1);
+  out.min_nodes = r.integer("min_nodes", false, 1, k_max_count).value_or(1);
+  out.max_gpus = r.integer("max_gpus", false, 1, k_max_count);
+  out.min_gpus = r.integer("min_gpus", false, 1, k_max_count).value_or(1);
+  out.max_cpus = r.integer("max_cpus", false, 1, 100'000'000);
+  out.max_node_minutes = r.integer("max_node_minutes", false, 1, 100'000'000);
+  out.whole_node = r.boolean("whole_node").value_or(false);
+  out.memory = memory_policy(r.choice("memory", {"per_gpu", "site"}, false));
+  out.node_types = r.text_list("node_types");
+  const auto autosel = r.choice("auto", {"always", "partial_nodes", "never"}, false);
+  if (autosel && *autosel == "partial_nodes") {
+    out.auto_select = AutoSelect::partial_nodes;
+  } else if (autosel && *autosel == "never") {
+    out.auto_select = AutoSelect::never;
+  }
+  out.auto_max_time = r.duration("auto_max_time", false);
+  out.why = r.text("why").value_or("");
+  out.source = read_source(r);
+  if (out.min_nodes > out.max_nodes) {
+    r.problem("min_nodes", fmt::format("{} is more than max_nodes {}", out.min_nodes,
+                                       out.max_nodes));
+  }
+  if (out.max_gpus && out.min_gpus > *out.max_gpus) {
+    r.problem("min_gpus", fmt::format("{} is more than max_gpus {}", out.min_gpus,
+                                      *out.max_gpus));
+  }
+  if (out.auto_max_time && out.max_time.seconds > 0 && *out.auto_max_time > out.max_time) {
+    r.problem("auto_max_time", "is longer than max_time");
+  }
+  r.finish();
+  return out;
+}
+
+template <typename T, typename ReadOne>
+std::vector<T> read_list(MapReader& top, const char* key, ReadOne read_one) {
+  std::vector<T> out;
+  const YAML::Node node = top.child(key);
+  if (!node.IsDefined()) {
+    return out;
+  }
+  if (!node.IsSequence() || node.size() == 0) {
+    top.problem(key, "expected a non-empty list");
+    return out;
+  }
+  for (std::size_t i = 0; i < node.size(); ++i) {
+    out.push_back(read_one(node[i], fmt::format("{}[{}]", key, i), top.problems()));
+  }
+  return out;
+}
+
+// Checks that need several fields: unique names, known references.
+void check_references(const System& s, const YAML::Node& root, Problems& problems) {
+  std::set<std::string> node_names;
+  for (std::size_t i = 0; i < s.node_types.size(); ++i) {
+    if (!node_names.insert(s.node_types[i].name).second) {
+      problems.add(root["node_types"][i].Mark(),
+                   fmt::format("node_types[{}].name: '{}' appears twice", i,
+                               s.node_types[i].name));
+    }
+  }
+  std::set<std::string> partition_names;
+  for (std::size_t i = 0; i < s.partitions.size(); ++i) {
+    const Partition& p = s.partitions[i];
+    const YAML::Node node = root["partitions"][i];
+    if (!partition_names.insert(p.name).second) {
+      problems.add(node.Mark(), fmt::format("partitions[{}].name: '{}' appears twice", i, p.name));
+    }
+    for (const auto& t : p.node_types) {
+      if (node_names.count(t) == 0) {
+        problems.add(node["node_types"].Mark(),
+                     fmt::format("partitions[{}].node_types: unknown node type '{}'", i, t));
+      }
+    }
+    if (p.memory == MemoryPolicy::per_gpu && !s.memory.per_gpu) {
+      problems.add(node["memory"].Mark(),
+                   fmt::format("partitions[{}].memory: per_gpu needs memory.per_gpu", i));
+    }
+  }
+  if (s.memory.per_gpu) {
+    for (std::size_t i = 0; i < s.node_types.size(); ++i) {
+      const NodeType& n = s.node_types[i];
+      const auto need = s.memory.per_gpu->mib * static_cast<std::uint64_t>(n.gpus);
+      if (n.gpus > 0 && n.memory.mib > 0 && need > n.memory.mib) {
+        problems.add(root["memory"].Mark(),
+                     fmt::format("memory.per_gpu: {} x {} GPUs is more than node type '{}' has "
+                                 "({})",
+                                 format_size(*s.memory.per_gpu), n.gpus, n.name,
+                                 format_size(n.memory)));
+      }
+    }
+  }
+  if (s.retired && s.retired->successor == s.name) {
+    problems.add(root["retired"].Mark(), "retired.successor: a system cannot succeed itself");
+  }
+}
+
+System read_system(const YAML::Node& root, const std::string& file, Problems& problems) {
+  System s;
+  s.file = file;
+  MapReader top(root, "", problems);
+  if (!top.ok()) {
+    return s;
+  }
+  if (auto v = top.integer("schema", true, 0, 1000); v && *v != k_schema_version) {
+    top.problem("schema", fmt::format("this mlsub reads schema {}, the file has {}",
+                                      k_schema_version, *v));
+  }
+  s.name = top.text("name").value_or("");
+  static const std::regex k_name(R"([a-z0-9][a-z0-9-]*)");
+  if (!s.name.empty() && !std::regex_match(s.name, k_name)) {
+    top.problem("name", "use lower-case letters, digits and '-'");
+  }
+  s.title = top.text("title").value_or("");
+  s.site = top.text("site").value_or("");
+  s.docs = top.text("docs").value_or("");
+  s.family = top.text("family", false).value_or("");
+  s.retired = read_retired(top);
+  s.default_time = top.duration("default_time").value_or(Duration{3600});
+  s.account = read_account(top);
+  s.gpu_request = read_gpu_request(top);
+  s.memory = read_memory(top);
+  s.launch = read_launch(top);
+  s.environment = read_environment(top);
+  s.node_types = read_list<NodeType>(top, "node_types", read_node_type);
+  s.partitions = read_list<Partition>(top, "partitions", read_partition);
+  top.finish();
+  if (problems.empty()) {
+    check_references(s, root, problems);
+  }
+  return s;
+}
+
+}  // namespace
+
+Expected<System> parse_system(std::string_view yaml_text, const std::string& file) {
+  Problems problems(file);
+  try {
+    const YAML::Node root = YAML::Load(std::string(yaml_text));
+    System s = read_system(root, file, problems);
+    if (!problems.empty()) {
+      return fail(ErrorKind::catalogue, problems.joined());
+    }
+    return s;
+  } catch (const YAML::Exception& e) {
+    // Malformed YAML: report yaml-cpp's position and its short message, not
+    // the exception text (which repeats the position in its own format).
+    problems.add(e.mark, fmt::format("not valid YAML: {}", e.msg));
+    return fail(ErrorKind::catalogue, problems.joined());
+  }
+}
+
+}  // namespace mlsub

@@ -1,0 +1,118 @@
+// The front end: global flags, the table of subcommands, and the mapping of
+// CLI11's parse errors onto mlsub's exit codes and messages.
+
+#include "app.hpp"
+
+#include <CLI/CLI.hpp>
+#include <exception>
+#include <fmt/format.h>
+#include <string>
+#include <vector>
+
+#include "commands.hpp"
+#include "exit_codes.hpp"
+#include "mlsub/suggest.hpp"
+#include "output.hpp"
+
+namespace mlsub::cli {
+namespace {
+
+constexpr const char* k_description =
+    "mlsub turns \"N GPUs on system X for train.py\" into a correct Slurm batch script\n"
+    "for that site, explains every choice, and checks it against the site's limits.";
+
+// The hint that turns CLI11's message into one that says what to do.
+std::string hint_for(const CLI::ParseError& e, const CLI::App& app) {
+  const std::string what = e.what();
+  if (e.get_name() == "ExtrasError" && what.find(": -") != std::string::npos) {
+    return "; options meant for the program go after --, e.g. "
+           "mlsub plan --system lumi --gpus 8 train.py -- --lr 3e-4";
+  }
+  for (const CLI::App* sub : app.get_subcommands()) {
+    return fmt::format("; see mlsub {} --help", sub->get_name());
+  }
+  return "; see mlsub --help";
+}
+
+// An unknown first word gets a suggestion before CLI11 sees it.
+std::optional<std::string> unknown_command(int argc, char** argv, const CLI::App& app) {
+  if (argc < 2 || argv[1][0] == '-') {
+    return std::nullopt;
+  }
+  std::vector<std::string> names;
+  for (const CLI::App* sub : app.get_subcommands([](const CLI::App*) { return true; })) {
+    names.push_back(sub->get_name());
+    if (sub->get_name() == argv[1]) {
+      return std::nullopt;
+    }
+  }
+  return fmt::format("unknown command '{}';{} commands: {} (mlsub --help)", argv[1],
+                     did_you_mean(argv[1], names), fmt::join(names, ", "));
+}
+
+}  // namespace
+
+int run(int argc, char** argv) {
+  GlobalOptions global;
+  global.command_line.emplace_back("mlsub");
+  for (int i = 1; i < argc; ++i) {
+    global.command_line.emplace_back(argv[i]);
+  }
+
+  CLI::App app{k_description, "mlsub"};
+  app.set_version_flag("--version", "mlsub " MLSUB_VERSION);
+  app.add_flag("--verbose,-v", global.verbose, "Print what mlsub reads and decides, on stderr");
+  app.add_option("--catalogue", global.catalogue_dirs,
+                 "Also read systems from DIR (repeatable; later ones win)")
+      ->type_name("DIR");
+  app.fallthrough();  // global flags work after the subcommand too
+  app.require_subcommand(1);
+  app.footer(
+      "Examples:\n"
+      "  mlsub systems\n"
+      "  mlsub show lumi\n"
+      "  mlsub plan --system lumi --gpus 8 train.py -- --epochs 10 --lr 3e-4\n"
+      "  mlsub plan --system puhti --gpus 1 --explain examples/train.py\n"
+      "\n"
+      "Run 'mlsub COMMAND --help' for a command's flags. README.md lists exit codes.");
+
+  const std::vector<Command> commands = {
+      setup_plan_command(app, global),
+      setup_systems_command(app, global),
+      setup_show_command(app, global),
+  };
+
+  if (auto message = unknown_command(argc, argv, app)) {
+    print_error(*message);
+    return k_exit_usage;
+  }
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    if (e.get_exit_code() == 0) {
+      return app.exit(e);  // --help, --version
+    }
+    std::string message = e.what();
+    if (e.get_name() == "RequiredError" && message.find("subcommand") != std::string::npos) {
+      message = "no command given; try mlsub plan --help";
+      print_error(message + " (commands: plan, systems, show)");
+      return k_exit_usage;
+    }
+    print_error(message + hint_for(e, app));
+    return k_exit_usage;
+  }
+  init_logging(global.verbose);
+  try {
+    for (const Command& command : commands) {
+      if (command.app->parsed()) {
+        return command.run();
+      }
+    }
+  } catch (const std::exception& e) {
+    print_error(fmt::format("internal error: {}; please report it with the command line", e.what()));
+    return 1;
+  }
+  return k_exit_usage;
+}
+
+}  // namespace mlsub::cli

@@ -1,0 +1,31 @@
+#pragma once
+
+// Where this mlsub finds its data and the user's additions. The only place
+// in the CLI that reads paths from the environment.
+
+#include <string>
+#include <vector>
+
+namespace mlsub::cli {
+
+/// Options every subcommand shares.
+struct GlobalOptions {
+  bool verbose = false;
+  std::vector<std::string> catalogue_dirs;  // --catalogue, in order
+  // The words of this invocation ("mlsub", "plan", ...), for script headers.
+  std::vector<std::string> command_line;
+};
+
+// The directory holding systems/ and templates/: $MLSUB_DATA_DIR, else
+// share/mlsub beside the installed binary, else the source tree this binary
+// was built from.
+std::string data_dir();
+
+// Catalogue directories in search order (see docs/catalogue.md).
+std::vector<std::string> system_dirs(const GlobalOptions& global);
+
+// Template directories in search order: the built-in one, then a templates/
+// directory beside each user systems/ directory that has one.
+std::vector<std::string> template_dirs(const GlobalOptions& global);
+
+}  // namespace mlsub::cli

@@ -1,0 +1,23 @@
+#pragma once
+
+// Request flags -> Request -> System -> Plan -> script: the path `plan`
+// and `submit` share.
+
+#include <string>
+
+#include "environment.hpp"
+#include "mlsub/error.hpp"
+#include "mlsub/plan.hpp"
+#include "request_options.hpp"
+
+namespace mlsub::cli {
+
+/// A plan and the script rendered from it.
+struct PlannedJob {
+  Plan plan;
+  std::string script;
+};
+
+Expected<PlannedJob> make_plan(const GlobalOptions& global, const RequestOptions& options);
+
+}  // namespace mlsub::cli

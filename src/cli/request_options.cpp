@@ -1,0 +1,121 @@
+#include "request_options.hpp"
+
+#include <charconv>
+#include <cstdlib>
+#include <fmt/format.h>
+
+#include "mlsub/duration.hpp"
+
+namespace mlsub::cli {
+namespace {
+
+constexpr int k_max_gpus = 65536;
+
+Expected<std::optional<int>> count(const char* flag, const std::optional<std::string>& text) {
+  if (!text) {
+    return std::optional<int>();
+  }
+  int n = 0;
+  const auto [end, ec] = std::from_chars(text->data(), text->data() + text->size(), n);
+  if (text->empty() || ec != std::errc() || end != text->data() + text->size() || n < 1 ||
+      n > k_max_gpus) {
+    return fail(ErrorKind::usage,
+                fmt::format("{} must be a whole number from 1 to {}, got '{}'", flag, k_max_gpus,
+                            *text));
+  }
+  return std::optional<int>(n);
+}
+
+}  // namespace
+
+void add_request_options(CLI::App& app, RequestOptions& o) {
+  app.add_option("--system,-s", o.system, "System to run on (see: mlsub systems)")
+      ->required()
+      ->group("Job");
+  app.add_option("--gpus,-g", o.gpus, "GPUs in all; split into whole nodes past one node")
+      ->group("Job");
+  app.add_option("--nodes,-N", o.nodes, "Nodes (default: as many as the GPUs need)")->group("Job");
+  app.add_option("--gpus-per-node", o.gpus_per_node, "GPUs on each node (with --nodes)")
+      ->group("Job");
+  app.add_option("--time,-t", o.time, "Time limit: MM, HH:MM:SS or D-HH:MM:SS (default: the "
+                                      "system's, often 1:00:00)")
+      ->group("Job");
+  app.add_option("--partition,-p", o.partition, "Partition (default: chosen from GPUs, nodes "
+                                                "and time)")
+      ->group("Job");
+  app.add_option("--gpu-type", o.gpu_type, "GPU type on systems with several (Alvis: T4, A40, "
+                                           "A100, ...)")
+      ->group("Job");
+  app.add_option("--account,-A", o.account, "Project to bill (default: $MLSUB_ACCOUNT, then "
+                                            "$SBATCH_ACCOUNT)")
+      ->group("Job");
+  app.add_option("--job-name,-J", o.job_name, "Job name (default: the program's name)")
+      ->group("Job");
+  app.add_option("--output,-o", o.output, "Slurm output file pattern, e.g. logs/%x-%j.out")
+      ->group("Job");
+  app.add_option("--launcher", o.launcher, "How to start the program: python (one process) or "
+                                           "srun (one task per GPU); default: python for 1 GPU, "
+                                           "else the site's way")
+      ->group("Job");
+  app.add_option("--template", o.template_file, "Render with this mustache template instead")
+      ->group("Job");
+  app.add_option("program", o.program, "The program to run (a .py file runs under python3)")
+      ->required();
+  app.add_option("args", o.args, "Arguments for the program; put them after --");
+}
+
+Expected<Request> to_request(const RequestOptions& o, std::vector<std::string> command_line) {
+  Request r;
+  r.system = o.system;
+  auto gpus = count("--gpus", o.gpus);
+  auto nodes = count("--nodes", o.nodes);
+  auto per_node = count("--gpus-per-node", o.gpus_per_node);
+  for (const auto* e : {&gpus, &nodes, &per_node}) {
+    if (!*e) {
+      return tl::unexpected(e->error());
+    }
+  }
+  r.gpus = *gpus;
+  r.nodes = *nodes;
+  r.gpus_per_node = *per_node;
+  if (!r.gpus && !r.nodes && !r.gpus_per_node) {
+    return fail(ErrorKind::usage,
+                "say how many GPUs: --gpus N, or --nodes N with --gpus-per-node G");
+  }
+  if (o.time) {
+    auto t = parse_duration(*o.time);
+    if (!t) {
+      return tl::unexpected(t.error());
+    }
+    r.time = *t;
+  }
+  if (o.launcher) {
+    r.launcher = parse_launcher(*o.launcher);
+    if (!r.launcher) {
+      return fail(ErrorKind::usage, fmt::format("unknown launcher '{}'; use one of: {}",
+                                                *o.launcher, launcher_names()));
+    }
+  }
+  r.partition = o.partition;
+  r.gpu_type = o.gpu_type;
+  r.job_name = o.job_name;
+  r.output = o.output;
+  if (o.account) {
+    r.account = o.account;
+    r.account_origin = "--account";
+  } else {
+    for (const char* var : {"MLSUB_ACCOUNT", "SBATCH_ACCOUNT"}) {
+      if (const char* value = std::getenv(var); value != nullptr && *value != '\0') {
+        r.account = std::string(value);
+        r.account_origin = fmt::format("${}", var);
+        break;
+      }
+    }
+  }
+  r.program = o.program;
+  r.args = o.args;
+  r.command_line = std::move(command_line);
+  return r;
+}
+
+}  // namespace mlsub::cli

@@ -1,0 +1,42 @@
+#pragma once
+
+// The flags that describe a job, shared by `plan` and `submit`, and their
+// translation into a Request.
+
+#include <CLI/CLI.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "mlsub/error.hpp"
+#include "mlsub/request.hpp"
+
+namespace mlsub::cli {
+
+/// The job flags as typed: text until to_request checks them, so every
+/// message about a bad value is ours, not CLI11's.
+struct RequestOptions {
+  std::string system;
+  std::optional<std::string> gpus;
+  std::optional<std::string> nodes;
+  std::optional<std::string> gpus_per_node;
+  std::optional<std::string> time;
+  std::optional<std::string> partition;
+  std::optional<std::string> gpu_type;
+  std::optional<std::string> account;
+  std::optional<std::string> job_name;
+  std::optional<std::string> output;
+  std::optional<std::string> launcher;
+  std::optional<std::string> template_file;
+  std::string program;
+  std::vector<std::string> args;
+};
+
+void add_request_options(CLI::App& app, RequestOptions& options);
+
+// Checks the values and fills in the account from $MLSUB_ACCOUNT or
+// $SBATCH_ACCOUNT when --account is absent. `command_line` is recorded in
+// the script's header.
+Expected<Request> to_request(const RequestOptions& options, std::vector<std::string> command_line);
+
+}  // namespace mlsub::cli

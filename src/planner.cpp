@@ -1,0 +1,414 @@
+// The planner: from (System, Request) to a Plan, or to an Error that says
+// which limit was hit and what request would pass.
+//
+// It runs as a fixed sequence of steps, each deciding one part of the job
+// and recording why (a Reason with the catalogue's sentence and source):
+//
+//   check_values      strings that will reach #SBATCH lines are one line each
+//   node type         --gpu-type, or the system's first node type
+//   shape             GPUs -> nodes x GPUs per node (whole nodes past one)
+//   time              --time, or the system's default
+//   partition         --partition checked against its limits, or the first
+//                     partition in catalogue order that admits the request
+//   launcher          one process for one GPU, else the site's multi-GPU form
+//   tasks and CPUs    the site's CPUs-per-GPU advice, per task
+//   memory            per GPU where the site bills requested memory, or none
+//                     where the site assigns it with the GPUs
+//   GPU directive     the site's own syntax, from gpu_request
+//   account, name     --account or its environment fallbacks, else a marked
+//                     placeholder
+//
+// Nothing here names a site: every difference between sites is a value in
+// systems/*.yaml, so a new site is a new file. Nothing here reads a file,
+// the clock or the environment, so a plan is the same on a laptop, a login
+// node and in CI.
+
+#include "mlsub/planner.hpp"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <algorithm>
+#include <regex>
+
+#include "mlsub/shell.hpp"
+#include "mlsub/suggest.hpp"
+#include "planner_limits.hpp"
+
+namespace mlsub {
+namespace {
+
+Expected<void> check_values(const Request& r) {
+  if (r.program.empty()) {
+    return fail(ErrorKind::usage, "no program given: put it after the options, e.g. "
+                                  "mlsub plan --system lumi --gpus 1 train.py");
+  }
+  const std::pair<const char*, const std::optional<std::string>*> one_line[] = {
+      {"--job-name", &r.job_name}, {"--output", &r.output},       {"--account", &r.account},
+      {"--partition", &r.partition}, {"--gpu-type", &r.gpu_type}};
+  for (const auto& [flag, value] : one_line) {
+    if (*value && has_control_char(**value)) {
+      return fail(ErrorKind::usage,
+                  fmt::format("{} holds a newline or control character; it goes into an "
+                              "#SBATCH line, where that would break the script: remove it",
+                              flag));
+    }
+    if (*value && (*value)->empty()) {
+      return fail(ErrorKind::usage, fmt::format("{} is empty: give a value or leave it out", flag));
+    }
+  }
+  return {};
+}
+
+Expected<const NodeType*> choose_node_type(const System& s, const Request& r, Plan& plan) {
+  const NodeType* node = &s.node_types.front();
+  if (r.gpu_type) {
+    node = s.find_node_type(*r.gpu_type);
+    if (node == nullptr) {
+      std::vector<std::string> types;
+      for (const auto& n : s.node_types) {
+        types.push_back(n.gpu_type);
+      }
+      return fail(ErrorKind::rejected,
+                  fmt::format("{}: no GPU type '{}'; this system has {}", s.name, *r.gpu_type,
+                              fmt::join(types, ", ")));
+    }
+  }
+  plan.node_type = node->name;
+  plan.gpu_type = node->gpu_type;
+  plan.gpu_vendor = node->gpu_vendor;
+  if (s.node_types.size() > 1 || r.gpu_type) {
+    plan.reasons.push_back(
+        {"gpu-type", node->gpu_type,
+         r.gpu_type ? fmt::format("asked for with --gpu-type: {}", node->gpu_model)
+                    : fmt::format("the system's default GPU ({}); --gpu-type picks another",
+                                  node->gpu_model),
+         node->source.url});
+  }
+  return node;
+}
+
+Expected<void> choose_shape(const System& s, const NodeType& node, const Request& r, Plan& plan) {
+  const int per_node = node.gpus;
+  if (r.gpus_per_node && *r.gpus_per_node > per_node) {
+    return fail(ErrorKind::rejected,
+                fmt::format("{}: a {} node has {} GPUs, --gpus-per-node {} asks for more", s.name,
+                            node.gpu_type, per_node, *r.gpus_per_node));
+  }
+  if (r.nodes) {
+    plan.nodes = *r.nodes;
+    plan.gpus_per_node = r.gpus_per_node.value_or(per_node);
+    if (r.gpus && *r.gpus != plan.nodes * plan.gpus_per_node) {
+      if (r.gpus_per_node || *r.gpus % plan.nodes != 0 || *r.gpus / plan.nodes > per_node) {
+        return fail(ErrorKind::usage,
+                    fmt::format("--gpus {} does not equal --nodes {} x GPUs per node; give "
+                                "--gpus alone, or --nodes with --gpus-per-node",
+                                *r.gpus, plan.nodes));
+      }
+      plan.gpus_per_node = *r.gpus / plan.nodes;
+    }
+    plan.reasons.push_back({"nodes", std::to_string(plan.nodes), "asked for with --nodes", ""});
+  } else if (r.gpus_per_node && !r.gpus) {
+    plan.nodes = 1;
+    plan.gpus_per_node = *r.gpus_per_node;
+  } else {
+    const int gpus = r.gpus.value_or(1);
+    if (gpus <= per_node) {
+      plan.nodes = 1;
+      plan.gpus_per_node = gpus;
+    } else {
+      const int nodes = (gpus + per_node - 1) / per_node;
+      if (gpus % nodes != 0) {
+        const int below = gpus / per_node * per_node;
+        return fail(ErrorKind::rejected,
+                    fmt::format("{}: {} GPUs do not split evenly over nodes of {}; ask for {} "
+                                "({} nodes x {}) or {} ({} nodes x {}), or give --nodes and "
+                                "--gpus-per-node",
+                                s.name, gpus, per_node, below, below / per_node, per_node,
+                                nodes * per_node, nodes, per_node));
+      }
+      plan.nodes = nodes;
+      plan.gpus_per_node = gpus / nodes;
+    }
+    plan.reasons.push_back(
+        {"nodes", std::to_string(plan.nodes),
+         plan.nodes == 1 ? fmt::format("{} GPU{} fit{} on one node of {}", gpus,
+                                       gpus == 1 ? "" : "s", gpus == 1 ? "s" : "", per_node)
+                         : fmt::format("{} GPUs need {} nodes of {} GPUs each", gpus, plan.nodes,
+                                       per_node),
+         node.source.url});
+  }
+  return {};
+}
+
+std::string describe_shape(const Plan& plan) {
+  return plan.nodes == 1 ? fmt::format("{} GPU{} on 1 node", plan.gpus_per_node,
+                                       plan.gpus_per_node == 1 ? "" : "s")
+                         : fmt::format("{} GPUs ({} nodes x {})", plan.gpus_total(), plan.nodes,
+                                       plan.gpus_per_node);
+}
+
+Expected<const Partition*> choose_partition(const System& s, const NodeType& node,
+                                            const Request& r, Plan& plan) {
+  const Shape shape{plan.nodes, plan.gpus_per_node, node, plan.time};
+  if (r.partition) {
+    const Partition* p = s.find_partition(*r.partition);
+    if (p == nullptr) {
+      std::vector<std::string> names;
+      for (const auto& q : s.partitions) {
+        names.push_back(q.name);
+      }
+      return fail(ErrorKind::rejected,
+                  fmt::format("{}: no partition '{}';{} partitions: {}", s.name, *r.partition,
+                              did_you_mean(*r.partition, names), fmt::join(names, ", ")));
+    }
+    const auto broken = violations(*p, shape);
+    if (!broken.empty()) {
+      return fail(ErrorKind::rejected, rejection(s, *p, shape, broken.front()));
+    }
+    plan.reasons.push_back({"partition", p->name, fmt::format("asked for with --partition; {}",
+                                                              p->why),
+                            p->source.url});
+    return p;
+  }
+  const Partition* best_failure = nullptr;
+  std::vector<Violation> best_broken;
+  for (const Partition& p : s.partitions) {
+    if (!auto_eligible(p, shape)) {
+      continue;
+    }
+    auto broken = violations(p, shape);
+    if (broken.empty()) {
+      plan.reasons.push_back({"partition", p.name,
+                              fmt::format("the first partition that fits {} for {}: {}",
+                                          describe_shape(plan), format_duration(plan.time), p.why),
+                              p.source.url});
+      return &p;
+    }
+    // Report the partition that came closest: fewest limits broken, and
+    // among those the later (more general) one.
+    if (best_failure == nullptr || broken.size() <= best_broken.size()) {
+      best_failure = &p;
+      best_broken = std::move(broken);
+    }
+  }
+  if (best_failure == nullptr) {
+    return fail(ErrorKind::rejected,
+                fmt::format("{}: no partition takes {} nodes automatically; name one with "
+                            "--partition (mlsub show {})",
+                            s.name, node.gpu_type, s.name));
+  }
+  return fail(ErrorKind::rejected,
+              fmt::format("{}: no partition can run {} for {}: {}", s.name, describe_shape(plan),
+                          format_duration(plan.time),
+                          rejection_detail(*best_failure, shape, best_broken.front())));
+}
+
+Launcher choose_launcher(const System& s, const Request& r, Plan& plan) {
+  if (r.launcher) {
+    plan.reasons.push_back({"launcher", std::string(launcher_name(*r.launcher)),
+                            "asked for with --launcher", ""});
+    return *r.launcher;
+  }
+  if (plan.gpus_total() == 1) {
+    plan.reasons.push_back({"launcher", "python",
+                            "one GPU needs one process, started directly by the batch script",
+                            ""});
+    return Launcher::python;
+  }
+  plan.reasons.push_back({"launcher", std::string(launcher_name(s.launch.multi_gpu)),
+                          s.launch.why, s.launch.source.url});
+  return s.launch.multi_gpu;
+}
+
+Expected<void> place_tasks(const System& s, const NodeType& node, Plan& plan) {
+  if (plan.launcher == Launcher::python) {
+    if (plan.nodes > 1) {
+      return fail(ErrorKind::usage,
+                  fmt::format("--launcher python starts one process on one node, and this job "
+                              "has {} nodes; use --launcher srun",
+                              plan.nodes));
+    }
+    plan.tasks_per_node = 1;
+    plan.cpus_per_task = node.cpus_per_gpu * plan.gpus_per_node;
+    if (plan.gpus_per_node > 1) {
+      plan.warnings.push_back(fmt::format(
+          "--launcher python starts one process for {} GPUs; unless the program starts its own "
+          "workers, use --launcher srun for one process per GPU",
+          plan.gpus_per_node));
+    }
+  } else {
+    plan.tasks_per_node = plan.gpus_per_node;
+    plan.cpus_per_task = node.cpus_per_gpu;
+  }
+  plan.reasons.push_back(
+      {"ntasks", std::to_string(plan.tasks_total()),
+       plan.launcher == Launcher::python ? "one process drives the GPUs"
+                                         : "one task per GPU, so each rank owns one GPU",
+       ""});
+  plan.reasons.push_back(
+      {"cpus-per-task", std::to_string(plan.cpus_per_task),
+       fmt::format("{} CPU cores per GPU x {} GPU{} per task: {}", node.cpus_per_gpu,
+                   plan.cpus_per_task / node.cpus_per_gpu,
+                   plan.cpus_per_task == node.cpus_per_gpu ? "" : "s",
+                   node.why_cpus.empty() ? "the site's advice for feeding a GPU" : node.why_cpus),
+       node.source.url});
+  (void)s;
+  return {};
+}
+
+void choose_memory(const System& s, const Partition& p, Plan& plan) {
+  const MemoryPolicy policy = p.memory.value_or(s.memory.policy);
+  if (policy == MemoryPolicy::per_gpu && s.memory.per_gpu) {
+    plan.memory_per_node = Size{s.memory.per_gpu->mib * static_cast<std::uint64_t>(plan.gpus_per_node)};
+    plan.reasons.push_back({"mem", format_size(*plan.memory_per_node),
+                            fmt::format("{} per GPU x {} GPU{} per node: {}",
+                                        format_size(*s.memory.per_gpu), plan.gpus_per_node,
+                                        plan.gpus_per_node == 1 ? "" : "s", s.memory.why),
+                            s.memory.source.url});
+  } else {
+    plan.memory_per_node.reset();
+    plan.reasons.push_back({"mem", "(not set)",
+                            p.memory ? fmt::format("partition {} assigns memory itself: {}",
+                                                   p.name, p.why)
+                                     : fmt::format("the site assigns memory with the GPUs: {}",
+                                                   s.memory.why),
+                            p.memory ? p.source.url : s.memory.source.url});
+  }
+}
+
+void choose_gpu_directive(const System& s, const NodeType& node, Plan& plan) {
+  std::string value = s.gpu_request.format;
+  const auto replace = [&value](std::string_view key, const std::string& with) {
+    for (auto at = value.find(key); at != std::string::npos; at = value.find(key, at)) {
+      value.replace(at, key.size(), with);
+      at += with.size();
+    }
+  };
+  replace("{type}", node.gpu_type);
+  replace("{count}", std::to_string(plan.gpus_per_node));
+  plan.gpu_directive = Directive{s.gpu_request.option, value};
+  plan.reasons.push_back({s.gpu_request.option, value, s.gpu_request.why,
+                          s.gpu_request.source.url});
+}
+
+Expected<void> choose_account(const System& s, const Request& r, Plan& plan) {
+  if (!r.account) {
+    plan.account = s.account.placeholder;
+    plan.account_is_placeholder = true;
+    plan.reasons.push_back(
+        {"account", plan.account,
+         "PLACEHOLDER: no --account, $MLSUB_ACCOUNT or $SBATCH_ACCOUNT was given; replace it "
+         "in the script before sbatch: " + s.account.why,
+         s.account.source.url});
+    return {};
+  }
+  if (s.account.pattern) {
+    const auto flags = s.account.case_insensitive
+                           ? std::regex::ECMAScript | std::regex::icase
+                           : std::regex::ECMAScript;
+    if (!std::regex_match(*r.account, std::regex(*s.account.pattern, flags))) {
+      return fail(ErrorKind::rejected,
+                  fmt::format("{}: account '{}' (from {}) is not of the site's form {} (like {}); "
+                              "use your project's name: {}",
+                              s.name, *r.account, r.account_origin, *s.account.pattern,
+                              s.account.placeholder, s.account.why));
+    }
+  }
+  plan.account = *r.account;
+  plan.reasons.push_back({"account", plan.account, fmt::format("from {}", r.account_origin),
+                          s.account.source.url});
+  return {};
+}
+
+// The job name defaults to the program's file name without its extension,
+// kept to characters that need no quoting.
+std::string default_job_name(const std::string& program) {
+  std::string base = program.substr(program.find_last_of('/') + 1);
+  if (const auto dot = base.rfind('.'); dot != std::string::npos && dot > 0) {
+    base.erase(dot);
+  }
+  std::string name;
+  for (const char c : base) {
+    if (std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-' || c == '.') {
+      name += c;
+    }
+  }
+  return name.empty() ? "mlsub" : name;
+}
+
+void choose_program(const Request& r, Plan& plan) {
+  plan.program_argv.clear();
+  const bool is_python = r.program.size() > 3 && r.program.compare(r.program.size() - 3, 3, ".py") == 0;
+  if (is_python) {
+    plan.program_argv.emplace_back("python3");
+  }
+  plan.program_argv.push_back(r.program);
+  plan.program_argv.insert(plan.program_argv.end(), r.args.begin(), r.args.end());
+  plan.reasons.push_back({"program", shell_join(plan.program_argv),
+                          is_python ? "a .py program runs under python3, which every site's "
+                                      "PyTorch environment provides"
+                                    : "run as given",
+                          ""});
+}
+
+}  // namespace
+
+Expected<Plan> plan_job(const System& s, const Request& r) {
+  Plan plan;
+  plan.system = s.name;
+  plan.command_line = r.command_line;
+  if (auto ok = check_values(r); !ok) {
+    return tl::unexpected(ok.error());
+  }
+  if (s.retired) {
+    plan.warnings.push_back(fmt::format(
+        "{} was retired on {} and runs no new jobs; its successor is {} (--system {})", s.name,
+        s.retired->date, s.retired->successor, s.retired->successor));
+  }
+  auto node = choose_node_type(s, r, plan);
+  if (!node) {
+    return tl::unexpected(node.error());
+  }
+  if (auto ok = choose_shape(s, **node, r, plan); !ok) {
+    return tl::unexpected(ok.error());
+  }
+  plan.time = r.time.value_or(s.default_time);
+  plan.reasons.push_back({"time", format_duration(plan.time),
+                          r.time ? "asked for with --time"
+                                 : "the default; set --time to what the job needs (a shorter "
+                                   "limit often starts sooner)",
+                          ""});
+  auto partition = choose_partition(s, **node, r, plan);
+  if (!partition) {
+    return tl::unexpected(partition.error());
+  }
+  plan.partition = (*partition)->name;
+  if ((*partition)->whole_node && plan.gpus_per_node < (*node)->gpus) {
+    plan.warnings.push_back(fmt::format(
+        "{} gives whole nodes: the job is billed for {} GPUs per node and uses {}",
+        plan.partition, (*node)->gpus, plan.gpus_per_node));
+  }
+  plan.launcher = choose_launcher(s, r, plan);
+  if (auto ok = place_tasks(s, **node, plan); !ok) {
+    return tl::unexpected(ok.error());
+  }
+  choose_memory(s, **partition, plan);
+  choose_gpu_directive(s, **node, plan);
+  if (auto ok = choose_account(s, r, plan); !ok) {
+    return tl::unexpected(ok.error());
+  }
+  plan.job_name = r.job_name.value_or(default_job_name(r.program));
+  plan.output = r.output;
+  plan.module_use = s.environment.module_use;
+  plan.modules = s.environment.modules;
+  if (!plan.modules.empty()) {
+    plan.reasons.push_back({"modules", fmt::format("{}", fmt::join(plan.modules, " ")),
+                            "the site's software environment for PyTorch",
+                            s.environment.source.url});
+  }
+  choose_program(r, plan);
+  return plan;
+}
+
+}  // namespace mlsub

@@ -1,0 +1,101 @@
+#include "planner_limits.hpp"
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+namespace mlsub {
+
+std::vector<Violation> violations(const Partition& p, const Shape& shape) {
+  std::vector<Violation> out;
+  if (!p.has_node_type(shape.node.name)) {
+    out.push_back({fmt::format("has no {} nodes", shape.node.gpu_type),
+                   fmt::format("use --gpu-type {}", fmt::join(p.node_types, " or --gpu-type "))});
+  }
+  if (shape.nodes > p.max_nodes) {
+    out.push_back({fmt::format("allows at most {} node{} per job, the request needs {}",
+                               p.max_nodes, p.max_nodes == 1 ? "" : "s", shape.nodes),
+                   fmt::format("ask for at most {} GPUs ({} node{} x {})",
+                               p.max_nodes * shape.gpus_per_node, p.max_nodes,
+                               p.max_nodes == 1 ? "" : "s", shape.gpus_per_node)});
+  }
+  if (shape.nodes < p.min_nodes) {
+    out.push_back({fmt::format("needs at least {} nodes per job, the request has {}", p.min_nodes,
+                               shape.nodes),
+                   fmt::format("ask for at least {} GPUs ({} nodes x {})",
+                               p.min_nodes * shape.node.gpus, p.min_nodes, shape.node.gpus)});
+  }
+  if (p.max_gpus && shape.gpus() > *p.max_gpus) {
+    out.push_back({fmt::format("allows at most {} GPUs per job, the request has {}", *p.max_gpus,
+                               shape.gpus()),
+                   fmt::format("ask for at most {} GPUs", *p.max_gpus)});
+  }
+  if (shape.gpus() < p.min_gpus) {
+    out.push_back({fmt::format("needs at least {} GPUs per job, the request has {}", p.min_gpus,
+                               shape.gpus()),
+                   fmt::format("ask for {} GPUs or more", p.min_gpus)});
+  }
+  if (p.max_cpus && shape.cpus() > *p.max_cpus) {
+    out.push_back({fmt::format("allows at most {} CPU cores per job, the request needs {} ({} per "
+                               "GPU)",
+                               *p.max_cpus, shape.cpus(), shape.node.cpus_per_gpu),
+                   fmt::format("ask for at most {} GPUs", *p.max_cpus / shape.node.cpus_per_gpu)});
+  }
+  if (shape.time > p.max_time) {
+    out.push_back({fmt::format("allows at most {}, the request asks for {}",
+                               format_duration(p.max_time), format_duration(shape.time)),
+                   fmt::format("ask for --time {} or less", format_duration(p.max_time))});
+  }
+  if (p.max_node_minutes) {
+    const auto used = shape.nodes * shape.time.minutes_rounded_up();
+    if (used > *p.max_node_minutes) {
+      const auto minutes = *p.max_node_minutes / shape.nodes;
+      out.push_back({fmt::format("allows at most {} node-minutes per job, the request needs {} "
+                                 "node{} x {} minutes = {}",
+                                 *p.max_node_minutes, shape.nodes, shape.nodes == 1 ? "" : "s",
+                                 shape.time.minutes_rounded_up(), used),
+                     minutes > 0 ? fmt::format("ask for --time {} or less, or fewer nodes",
+                                               format_duration(Duration{minutes * 60}))
+                                 : std::string("ask for fewer nodes")});
+    }
+  }
+  return out;
+}
+
+bool auto_eligible(const Partition& p, const Shape& shape) {
+  switch (p.auto_select) {
+    case AutoSelect::never:
+      return false;
+    case AutoSelect::partial_nodes:
+      if (shape.full_nodes()) {
+        return false;
+      }
+      break;
+    case AutoSelect::always:
+      break;
+  }
+  if (p.auto_max_time && shape.time > *p.auto_max_time) {
+    return false;
+  }
+  return p.has_node_type(shape.node.name);
+}
+
+std::string rejection_detail(const Partition& p, const Shape& shape, const Violation& v) {
+  (void)shape;
+  return fmt::format("{} {}; {}", p.name, v.what, v.fix);
+}
+
+std::string rejection(const System& s, const Partition& p, const Shape& shape, const Violation& v) {
+  std::vector<std::string> fits;
+  for (const Partition& other : s.partitions) {
+    if (&other != &p && violations(other, shape).empty()) {
+      fits.push_back(other.name);
+    }
+  }
+  std::string out = fmt::format("{}: {}", s.name, rejection_detail(p, shape, v));
+  if (!fits.empty()) {
+    out += fmt::format(", or use --partition {}, which fits", fmt::join(fits, " or --partition "));
+  }
+  return out;
+}
+
+}  // namespace mlsub

@@ -1,0 +1,45 @@
+#pragma once
+
+// Partition limits: which ones a job shape breaks, and how to say so.
+// Private to the planner.
+
+#include <string>
+#include <vector>
+
+#include "mlsub/catalogue.hpp"
+
+namespace mlsub {
+
+/// The size of a job, as the partition limits see it.
+struct Shape {
+  int nodes;
+  int gpus_per_node;
+  const NodeType& node;
+  Duration time;
+
+  int gpus() const { return nodes * gpus_per_node; }
+  int cpus() const { return node.cpus_per_gpu * gpus(); }
+  bool full_nodes() const { return gpus_per_node == node.gpus; }
+};
+
+/// One limit a shape breaks: what the limit is, and a request that meets it.
+struct Violation {
+  std::string what;  // "allows at most 2 GPUs per job, the request has 4"
+  std::string fix;   // "ask for at most 2 GPUs"
+};
+
+// Every limit of `p` that `shape` breaks, most fundamental first (node
+// type, nodes, GPUs, CPUs, time).
+std::vector<Violation> violations(const Partition& p, const Shape& shape);
+
+// Whether the planner may choose `p` for `shape` by itself (its `auto` and
+// `auto_max_time` rules); limits are checked separately.
+bool auto_eligible(const Partition& p, const Shape& shape);
+
+// "gpusmall allows at most 2 GPUs per job, the request has 4; ask for at most 2 GPUs"
+std::string rejection_detail(const Partition& p, const Shape& shape, const Violation& v);
+
+// "mahti: " + rejection_detail + the partitions that would take the request.
+std::string rejection(const System& s, const Partition& p, const Shape& shape, const Violation& v);
+
+}  // namespace mlsub

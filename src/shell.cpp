@@ -1,0 +1,99 @@
+#include "mlsub/shell.hpp"
+
+#include <fmt/format.h>
+
+namespace mlsub {
+namespace {
+
+bool is_safe(unsigned char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+         c == '@' || c == '%' || c == '+' || c == '=' || c == ':' || c == ',' || c == '.' ||
+         c == '/' || c == '_' || c == '-';
+}
+
+bool needs_ansi_c(unsigned char c) { return c < 0x20 || c >= 0x7f; }
+
+}  // namespace
+
+bool has_control_char(std::string_view text) {
+  for (const char ch : text) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (c < 0x20 || c == 0x7f) {
+      return true;
+    }
+  }
+  return false;
+}
+
+std::string shell_quote(std::string_view text) {
+  bool safe = !text.empty();
+  bool ansi = false;
+  for (const char ch : text) {
+    const auto c = static_cast<unsigned char>(ch);
+    safe = safe && is_safe(c);
+    ansi = ansi || needs_ansi_c(c);
+  }
+  if (safe) {
+    return std::string(text);
+  }
+  std::string out;
+  out.reserve(text.size() + 8);
+  if (!ansi) {
+    // Inside single quotes nothing is special except the quote itself,
+    // which is closed, escaped and reopened.
+    out += '\'';
+    for (const char c : text) {
+      if (c == '\'') {
+        out += "'\\''";
+      } else {
+        out += c;
+      }
+    }
+    out += '\'';
+    return out;
+  }
+  // Bash's $'...' keeps every byte on one line: newlines, tabs and bytes that
+  // are not ASCII become escapes, and the value arrives byte for byte.
+  out += "$'";
+  for (const char ch : text) {
+    const auto c = static_cast<unsigned char>(ch);
+    switch (c) {
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\'':
+        out += "\\'";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      default:
+        if (needs_ansi_c(c)) {
+          out += fmt::format("\\x{:02x}", c);
+        } else {
+          out += static_cast<char>(c);
+        }
+    }
+  }
+  out += '\'';
+  return out;
+}
+
+std::string shell_join(const std::vector<std::string>& words) {
+  std::string out;
+  for (const auto& w : words) {
+    if (!out.empty()) {
+      out += ' ';
+    }
+    out += shell_quote(w);
+  }
+  return out;
+}
+
+}  // namespace mlsub

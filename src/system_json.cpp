@@ -1,0 +1,93 @@
+#include "mlsub/system_json.hpp"
+
+#include <nlohmann/json.hpp>
+
+namespace mlsub {
+namespace {
+
+nlohmann::json source_json(const SourceRef& s) {
+  return {{"url", s.url}, {"checked", s.checked}};
+}
+
+template <typename T>
+nlohmann::json optional_json(const std::optional<T>& v) {
+  return v ? nlohmann::json(*v) : nlohmann::json(nullptr);
+}
+
+const char* auto_name(AutoSelect a) {
+  switch (a) {
+    case AutoSelect::always:
+      return "always";
+    case AutoSelect::partial_nodes:
+      return "partial_nodes";
+    case AutoSelect::never:
+      return "never";
+  }
+  return "always";
+}
+
+const char* policy_name(MemoryPolicy p) { return p == MemoryPolicy::per_gpu ? "per_gpu" : "site"; }
+
+}  // namespace
+
+nlohmann::json to_json(const System& s) {
+  nlohmann::json nodes = nlohmann::json::array();
+  for (const auto& n : s.node_types) {
+    nodes.push_back({{"name", n.name},
+                     {"gpu_type", n.gpu_type},
+                     {"gpu_model", n.gpu_model},
+                     {"gpu_vendor", n.gpu_vendor == GpuVendor::amd ? "amd" : "nvidia"},
+                     {"gpu_memory", format_size(n.gpu_memory)},
+                     {"gpus", n.gpus},
+                     {"cores", n.cores},
+                     {"memory", format_size(n.memory)},
+                     {"cpus_per_gpu", n.cpus_per_gpu},
+                     {"count", n.count},
+                     {"source", source_json(n.source)}});
+  }
+  nlohmann::json partitions = nlohmann::json::array();
+  for (const auto& p : s.partitions) {
+    partitions.push_back(
+        {{"name", p.name},
+         {"max_time", format_duration(p.max_time)},
+         {"max_nodes", p.max_nodes},
+         {"min_nodes", p.min_nodes},
+         {"max_gpus", optional_json(p.max_gpus)},
+         {"min_gpus", p.min_gpus},
+         {"max_cpus", optional_json(p.max_cpus)},
+         {"max_node_minutes", optional_json(p.max_node_minutes)},
+         {"whole_node", p.whole_node},
+         {"memory", p.memory ? nlohmann::json(policy_name(*p.memory)) : nlohmann::json(nullptr)},
+         {"node_types", p.node_types},
+         {"auto", auto_name(p.auto_select)},
+         {"auto_max_time", p.auto_max_time ? nlohmann::json(format_duration(*p.auto_max_time))
+                                           : nlohmann::json(nullptr)},
+         {"source", source_json(p.source)}});
+  }
+  nlohmann::json retired = nullptr;
+  if (s.retired) {
+    retired = {{"date", s.retired->date},
+               {"successor", s.retired->successor},
+               {"note", s.retired->note}};
+  }
+  return {{"name", s.name},
+          {"title", s.title},
+          {"site", s.site},
+          {"docs", s.docs},
+          {"family", s.family},
+          {"retired", retired},
+          {"default_time", format_duration(s.default_time)},
+          {"account", {{"pattern", optional_json(s.account.pattern)},
+                       {"placeholder", s.account.placeholder}}},
+          {"gpu_request", {{"option", s.gpu_request.option}, {"format", s.gpu_request.format}}},
+          {"memory", {{"policy", policy_name(s.memory.policy)},
+                      {"per_gpu", s.memory.per_gpu ? nlohmann::json(format_size(*s.memory.per_gpu))
+                                                   : nlohmann::json(nullptr)}}},
+          {"launch", {{"multi_gpu", std::string(launcher_name(s.launch.multi_gpu))}}},
+          {"modules", s.environment.modules},
+          {"node_types", nodes},
+          {"partitions", partitions},
+          {"file", s.file}};
+}
+
+}  // namespace mlsub
