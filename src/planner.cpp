@@ -199,9 +199,10 @@ Expected<const Partition*> choose_partition(const System& s, const NodeType& nod
                             s.name, node.gpu_type, s.name));
   }
   return fail(ErrorKind::rejected,
-              fmt::format("{}: no partition can run {} for {}: {}", s.name, describe_shape(plan),
+              fmt::format("{}: no partition can run {} for {}: {}{}", s.name, describe_shape(plan),
                           format_duration(plan.time),
-                          rejection_detail(*best_failure, shape, best_broken.front())));
+                          rejection_detail(*best_failure, shape, best_broken.front()),
+                          alternatives(s, best_failure, shape)));
 }
 
 Launcher choose_launcher(const System& s, const Request& r, Plan& plan) {

@@ -84,18 +84,21 @@ std::string rejection_detail(const Partition& p, const Shape& shape, const Viola
   return fmt::format("{} {}; {}", p.name, v.what, v.fix);
 }
 
-std::string rejection(const System& s, const Partition& p, const Shape& shape, const Violation& v) {
+std::string alternatives(const System& s, const Partition* except, const Shape& shape) {
   std::vector<std::string> fits;
   for (const Partition& other : s.partitions) {
-    if (&other != &p && violations(other, shape).empty()) {
+    if (&other != except && violations(other, shape).empty()) {
       fits.push_back(other.name);
     }
   }
-  std::string out = fmt::format("{}: {}", s.name, rejection_detail(p, shape, v));
-  if (!fits.empty()) {
-    out += fmt::format(", or use --partition {}, which fits", fmt::join(fits, " or --partition "));
+  if (fits.empty()) {
+    return "";
   }
-  return out;
+  return fmt::format(", or use --partition {}, which fits", fmt::join(fits, " or --partition "));
+}
+
+std::string rejection(const System& s, const Partition& p, const Shape& shape, const Violation& v) {
+  return fmt::format("{}: {}{}", s.name, rejection_detail(p, shape, v), alternatives(s, &p, shape));
 }
 
 }  // namespace mlsub

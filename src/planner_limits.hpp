@@ -39,6 +39,10 @@ bool auto_eligible(const Partition& p, const Shape& shape);
 // "gpusmall allows at most 2 GPUs per job, the request has 4; ask for at most 2 GPUs"
 std::string rejection_detail(const Partition& p, const Shape& shape, const Violation& v);
 
+// ", or use --partition X, which fits" for every partition of `s` other than
+// `except` that admits `shape` when named; "" when none does.
+std::string alternatives(const System& s, const Partition* except, const Shape& shape);
+
 // "mahti: " + rejection_detail + the partitions that would take the request.
 std::string rejection(const System& s, const Partition& p, const Shape& shape, const Violation& v);
 

@@ -38,6 +38,20 @@ std::string shell_quote(std::string_view text) {
   }
   std::string out;
   out.reserve(text.size() + 8);
+  const bool expands = text.find_first_of("$`") != std::string_view::npos;
+  if (!ansi && expands) {
+    // Double quotes with every special character escaped: the same value as
+    // single quotes, but readers (and shellcheck) see that nothing expands.
+    out += '"';
+    for (const char c : text) {
+      if (c == '"' || c == '\\' || c == '$' || c == '`') {
+        out += '\\';
+      }
+      out += c;
+    }
+    out += '"';
+    return out;
+  }
   if (!ansi) {
     // Inside single quotes nothing is special except the quote itself,
     // which is closed, escaped and reopened.

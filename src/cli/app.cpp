@@ -24,7 +24,9 @@ constexpr const char* k_description =
 // The hint that turns CLI11's message into one that says what to do.
 std::string hint_for(const CLI::ParseError& e, const CLI::App& app) {
   const std::string what = e.what();
-  if (e.get_name() == "ExtrasError" && what.find(": -") != std::string::npos) {
+  // CLI11 names an ExtrasError after the subcommand, so test the code.
+  const bool extras = e.get_exit_code() == static_cast<int>(CLI::ExitCodes::ExtrasError);
+  if (extras && what.find(": -") != std::string::npos) {
     return "; options meant for the program go after --, e.g. "
            "mlsub plan --system lumi --gpus 8 train.py -- --lr 3e-4";
   }

@@ -1,0 +1,78 @@
+#!/bin/bash
+# Bad input gets one clear line on stderr, nothing on stdout, and the exit
+# code documented in README.md.
+. "$(dirname "$0")/lib.sh"
+
+run plann --system lumi
+expect_rc 2; expect_stdout_empty
+expect_stderr "mlsub: error: unknown command 'plann'; did you mean 'plan'? commands: plan, systems, show (mlsub --help)"
+
+run
+expect_rc 2; expect_stderr_lines 1; expect_stderr_has "no command given"
+
+run plan --gpus 1 train.py
+expect_rc 2; expect_stderr_lines 1; expect_stderr_has "--system is required"
+
+run plan --system lumi train.py
+expect_rc 2
+expect_stderr "mlsub: error: say how many GPUs: --gpus N, or --nodes N with --gpus-per-node G"
+
+run plan --system lumii --gpus 1 train.py
+expect_rc 2; expect_stdout_empty
+expect_stderr "mlsub: error: unknown system 'lumii'; did you mean 'lumi'? known systems: alps-clariden, alps-daint, alps-santis, alvis, lumi, mahti, puhti, roihu (mlsub systems lists them)"
+
+run plan --system alps --gpus 4 train.py
+expect_rc 2
+expect_stderr "mlsub: error: 'alps' has several clusters: alps-clariden, alps-daint, alps-santis; name one, e.g. --system alps-clariden"
+
+run plan --system lumi --gpus 0 train.py
+expect_rc 2; expect_stderr "mlsub: error: --gpus must be a whole number from 1 to 65536, got '0'"
+
+run plan --system lumi --gpus many train.py
+expect_rc 2; expect_stderr_has "--gpus must be a whole number"
+
+run plan --system lumi --gpus 1 --time 1h train.py
+expect_rc 2; expect_stderr_has "invalid time '1h'"
+
+run plan --system lumi --gpus 1 --launcher mpirun train.py
+expect_rc 2; expect_stderr "mlsub: error: unknown launcher 'mpirun'; use one of: python, srun"
+
+run plan --system lumi --gpus 1 train.py --lr 3e-4
+expect_rc 2; expect_stderr_lines 1
+expect_stderr_has "options meant for the program go after --"
+
+run plan --system puhti --gpus 84 train.py
+expect_rc 3; expect_stdout_empty
+expect_stderr_has "mlsub: error: puhti: no partition can run 84 GPUs (21 nodes x 4) for 1:00:00: gpu allows at most 20 nodes per job"
+
+run plan --system mahti --gpus 4 --partition gpusmall train.py
+expect_rc 3
+expect_stderr "mlsub: error: mahti: gpusmall allows at most 2 GPUs per job, the request has 4; ask for at most 2 GPUs, or use --partition gpumedium, which fits"
+
+run plan --system lumi --gpus 1 --account nope train.py
+expect_rc 3; expect_stderr_has "lumi: account 'nope' (from --account) is not of the site's form"
+
+MLSUB_ACCOUNT=alsonope run plan --system lumi --gpus 1 train.py
+expect_rc 3; expect_stderr_has "(from \$MLSUB_ACCOUNT)"
+
+run plan --system lumi --gpus 1 --job-name $'a\n#SBATCH --partition=evil' train.py
+expect_rc 2; expect_stdout_empty; expect_stderr_has "--job-name holds a newline"
+
+# An invalid catalogue: exit 4, the file, line and column named.
+mkdir -p "$work/cat"
+printf 'schema: 1\nname: broken\ntitle: [x\n' >"$work/cat/broken.yaml"
+run --catalogue "$work/cat" plan --system broken --gpus 1 train.py
+expect_rc 4; expect_stdout_empty
+expect_stderr_has "mlsub: error: $work/cat/broken.yaml:"
+expect_stderr_has "not valid YAML"
+
+# A template asking for a key the plan lacks: exit 6.
+printf '#!/bin/bash\n{{nonsense}}\n' >"$work/bad.mustache"
+run plan --system lumi --gpus 1 --template "$work/bad.mustache" train.py
+expect_rc 6; expect_stdout_empty; expect_stderr_has "the template uses nonsense"
+
+# Data directory without systems: says what to set.
+MLSUB_DATA_DIR=$work/empty run plan --system lumi --gpus 1 train.py
+expect_rc 4; expect_stderr_has "set MLSUB_DATA_DIR"
+
+finish

@@ -1,0 +1,88 @@
+#!/bin/bash
+# Hostile arguments come out quoted: the generated script, run by bash with
+# stand-ins for python3 and srun, hands every argument to the program byte
+# for byte and runs nothing else.
+. "$(dirname "$0")/lib.sh"
+
+bin=$work/bin
+mkdir -p "$bin"
+# Stand-ins: record argv, one argument per NUL-terminated record.
+cat >"$bin/python3" <<'SH'
+#!/bin/bash
+printf '%s\0' "$@" >"$ARGV_OUT"
+SH
+cat >"$bin/srun" <<'SH'
+#!/bin/bash
+export SLURM_PROCID=0 SLURM_LOCALID=0
+exec "$@"
+SH
+cat >"$bin/scontrol" <<'SH'
+#!/bin/bash
+echo node001
+SH
+cat >"$bin/module" <<'SH'
+#!/bin/bash
+exit 0
+SH
+chmod +x "$bin"/*
+
+canary=$work/canary
+hostile=(
+  "'; touch $canary; '"
+  "\$(touch $canary)"
+  "\`touch $canary\`"
+  "; touch $canary"
+  "&& touch $canary"
+  "| touch $canary"
+  "\"\$(touch $canary)\""
+  $'line one\nline two'
+  $'tab\there'
+  "back\\slash"
+  "*"
+  "~"
+  "--lr=3e-4"
+  "-x"
+  ""
+  " "
+  "#SBATCH --partition=evil"
+  $'x\n#SBATCH --partition=evil'
+  "it's"
+  "\${HOME}"
+  "%j"
+  $'caf\xc3\xa9'
+  $'\xff\xfe'
+)
+
+for launcher in python srun; do
+  gpus=1
+  [ "$launcher" = srun ] && gpus=2
+  run plan --system lumi --gpus "$gpus" --launcher "$launcher" train.py -- "${hostile[@]}"
+  expect_rc 0
+  cp "$out" "$work/job.sh"
+  # Directives come only from mlsub: one per planned value, none injected.
+  n=$(grep -c '^#SBATCH --partition=' "$work/job.sh")
+  if [ "$n" -eq 1 ]; then ok; else bad "$launcher: $n partition directives"; fi
+  if bash -n "$work/job.sh"; then ok; else bad "$launcher: bash -n fails"; fi
+  if shellcheck -s bash "$work/job.sh"; then ok; else bad "$launcher: shellcheck fails"; fi
+  rm -f "$canary" "$work/argv"
+  (cd "$work" && PATH="$bin:$PATH" ARGV_OUT="$work/argv" SLURM_JOB_NODELIST=node001 \
+     SLURM_JOB_ID=42 SLURM_NTASKS=1 bash "$work/job.sh")
+  if [ -e "$canary" ]; then bad "$launcher: a hostile argument ran a command"; else ok; fi
+  printf '%s\0' train.py "${hostile[@]}" >"$work/expected"
+  if cmp -s "$work/argv" "$work/expected"; then ok; else
+    bad "$launcher: the program did not receive its arguments byte for byte"
+    od -c "$work/argv" | head -20
+  fi
+done
+
+# The header's command line is quoted too: regenerating from it gives the
+# same script.
+run plan --system lumi --gpus 1 --job-name 'my job' train.py -- "${hostile[@]}"
+cp "$out" "$work/first.sh"
+regen=$(sed -n 's/^#   mlsub //p' "$work/first.sh")
+eval "set -- $regen"
+run "$@"
+if cmp -s "$out" "$work/first.sh"; then ok; else bad "the header's command does not regenerate the script"; fi
+expect_stdout_has "#SBATCH --job-name='my job'"
+
+finish

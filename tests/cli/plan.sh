@@ -1,0 +1,98 @@
+#!/bin/bash
+# mlsub plan, systems and show as a user sees them: exit codes, output on
+# the right stream, --json that parses, --explain, --help with examples.
+. "$(dirname "$0")/lib.sh"
+
+run plan --system lumi --gpus 8 train.py -- --epochs 10 --lr 3e-4
+expect_rc 0
+expect_stdout_has "#SBATCH --partition=standard-g"
+expect_stdout_has "train.py --epochs 10 --lr 3e-4"
+expect_stdout_has "#   mlsub plan --system lumi --gpus 8 train.py -- --epochs 10 --lr 3e-4"
+expect_stderr ""
+
+# Retired systems still plan, with exactly one warning line naming the successor.
+run plan --system puhti --gpus 1 train.py
+expect_rc 0; expect_stderr_lines 1
+expect_stderr "mlsub: warning: puhti was retired on 2026-07-31 and runs no new jobs; its successor is roihu (--system roihu)"
+run plan --system mahti --gpus 1 train.py
+expect_rc 0; expect_stderr_has "its successor is roihu"
+
+# Account from the environment, in order of precedence.
+SBATCH_ACCOUNT=project_465000002 run plan --system lumi --gpus 1 train.py
+expect_stdout_has "#SBATCH --account=project_465000002"
+MLSUB_ACCOUNT=project_465000001 SBATCH_ACCOUNT=project_465000002 run plan --system lumi --gpus 1 train.py
+expect_stdout_has "#SBATCH --account=project_465000001"
+MLSUB_ACCOUNT=project_465000001 run plan --system lumi --gpus 1 --account project_465000003 train.py
+expect_stdout_has "#SBATCH --account=project_465000003"
+expect_stdout_lacks "FIXME"
+run plan --system lumi --gpus 1 train.py
+expect_stdout_has "# FIXME: no account was given"
+
+# --explain: reasons on stderr, the script unchanged on stdout.
+run plan --system lumi --gpus 1 --explain train.py
+expect_rc 0
+expect_stdout_has "#SBATCH --partition=small-g"
+expect_stderr_has "How mlsub chose each value for lumi"
+expect_stderr_has "partition      small-g"
+expect_stderr_has "cpus-per-task  7"
+expect_stderr_has "source: https://"
+expect_stderr_has "PLACEHOLDER: no --account"
+
+# --json parses and carries the decisions.
+run plan --system lumi --gpus 16 --json train.py
+expect_rc 0
+if /usr/bin/python3 - "$out" <<'PY'
+import json, sys
+plan = json.load(open(sys.argv[1]))
+assert plan["schema_version"] == 1
+assert plan["partition"] == "standard-g", plan["partition"]
+assert plan["nodes"] == 2 and plan["gpus"] == 16 and plan["tasks"] == 16
+assert plan["memory_per_node"] is None
+assert {d["option"] for d in plan["directives"]} >= {"partition", "nodes", "gpus-per-node"}
+assert any(r["field"] == "partition" for r in plan["reasons"])
+PY
+then ok; else bad "--json output is not the expected plan"; fi
+
+# systems and show
+run systems
+expect_rc 0
+expect_stdout_has "puhti"
+expect_stdout_has "retired 2026-07-31, use roihu"
+run systems --json
+if /usr/bin/python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert len(d) == 8 and {s["name"] for s in d} >= {"lumi","roihu"}' "$out"; then ok; else bad "systems --json"; fi
+run show lumi
+expect_rc 0
+expect_stdout_has "standard-g"
+expect_stdout_has "GPU request: --gpus-per-node={count}"
+run show nowhere
+expect_rc 2; expect_stderr_has "unknown system 'nowhere'"
+run show alvis --json
+if /usr/bin/python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["name"] == "alvis" and len(d["node_types"]) == 5' "$out"; then ok; else bad "show --json"; fi
+
+# --help teaches: every command's help has examples; --version.
+for cmd in "" plan systems show; do
+  run $cmd --help
+  expect_rc 0
+  expect_stdout_has "Examples:"
+done
+run --version
+expect_rc 0; expect_stdout_has "mlsub 0."
+
+# User catalogue: a directory given with --catalogue overrides a built-in system.
+mkdir -p "$work/mine/systems" "$work/mine/templates"
+sed 's/^title: .*/title: My LUMI/; s/^default_time: .*/default_time: "2:00:00"/' \
+  "$MLSUB_SOURCE_DIR/systems/lumi.yaml" >"$work/mine/systems/lumi.yaml"
+run --catalogue "$work/mine/systems" plan --system lumi --gpus 1 train.py
+expect_rc 0; expect_stdout_has "#SBATCH --time=2:00:00"
+MLSUB_SYSTEMS_PATH="$work/mine/systems" run plan --system lumi --gpus 1 train.py
+expect_stdout_has "#SBATCH --time=2:00:00"
+mkdir -p "$work/xdg/mlsub"
+cp -r "$work/mine/systems" "$work/xdg/mlsub/"
+XDG_CONFIG_HOME="$work/xdg" run plan --system lumi --gpus 1 train.py
+expect_stdout_has "#SBATCH --time=2:00:00"
+# ... and a templates/ directory beside it overrides the built-in templates.
+printf '#!/bin/bash\n# my layout for {{system}}\n' >"$work/mine/templates/python.sbatch.mustache"
+run --catalogue "$work/mine/systems" plan --system lumi --gpus 1 train.py
+expect_stdout_has "# my layout for lumi"
+
+finish

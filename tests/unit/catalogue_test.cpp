@@ -1,0 +1,133 @@
+#include <catch2/catch.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include "mlsub/catalogue.hpp"
+
+namespace fs = std::filesystem;
+using mlsub::Catalogue;
+using mlsub::ErrorKind;
+
+namespace {
+
+const fs::path k_corpus = fs::path(MLSUB_TEST_DATA_DIR) / "catalogue";
+
+std::string replace_all(std::string text, const std::string& from, const std::string& to) {
+  for (auto at = text.find(from); at != std::string::npos; at = text.find(from, at + to.size())) {
+    text.replace(at, from.size(), to);
+  }
+  return text;
+}
+
+// tests/catalogue/broken/expected.txt: "NAME<TAB>message" per line, where
+// message is what loading broken/NAME.yaml must print, with the file's
+// path written as FILE and line breaks as \n.
+std::map<std::string, std::string> expected_messages() {
+  std::ifstream in(k_corpus / "broken" / "expected.txt");
+  std::map<std::string, std::string> out;
+  std::string line;
+  while (std::getline(in, line)) {
+    const auto tab = line.find('\t');
+    if (tab != std::string::npos) {
+      out[line.substr(0, tab)] = replace_all(line.substr(tab + 1), "\\n", "\n");
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("the minimal good file loads") {
+  const Catalogue catalogue({(k_corpus / "good").string()});
+  const auto s = catalogue.load("tiny");
+  REQUIRE(s);
+  CHECK(s->name == "tiny");
+  CHECK(s->node_types.size() == 1);
+  CHECK(s->node_types[0].gpus == 4);
+  CHECK(s->node_types[0].memory.mib == 256 * 1024);
+  CHECK(s->partitions[0].max_time.seconds == 86400);
+  CHECK(s->partitions[0].auto_select == mlsub::AutoSelect::always);
+  CHECK_FALSE(s->retired);
+}
+
+TEST_CASE("every broken catalogue file fails with its exact FILE:LINE:COL message") {
+  const auto expected = expected_messages();
+  const Catalogue catalogue({(k_corpus / "broken").string()});
+  std::size_t files = 0;
+  for (const auto& entry : fs::directory_iterator(k_corpus / "broken")) {
+    if (entry.path().extension() != ".yaml") {
+      continue;
+    }
+    ++files;
+    const std::string name = entry.path().stem().string();
+    INFO("broken/" << name << ".yaml");
+    const auto it = expected.find(name);
+    REQUIRE(it != expected.end());
+    const auto s = catalogue.load(name);
+    REQUIRE_FALSE(s);
+    CHECK(s.error().kind == ErrorKind::catalogue);
+    CHECK(s.error().message == replace_all(it->second, "FILE", entry.path().string()));
+  }
+  CHECK(files == expected.size());
+  CHECK(files >= 20);
+}
+
+TEST_CASE("every problem in a file is reported, one per line") {
+  const std::string text =
+      "schema: 1\nname: x\ntitle: t\nsite: s\ndocs: https://x\ndefault_time: nope\n"
+      "colour: blue\n";
+  const auto s = mlsub::parse_system(text, "x.yaml");
+  REQUIRE_FALSE(s);
+  const std::string& m = s.error().message;
+  CHECK(m.find("x.yaml:6:15: default_time: 'nope' is not a Slurm duration") != std::string::npos);
+  CHECK(m.find("x.yaml:7:1: colour: unknown key") != std::string::npos);
+  CHECK(m.find("x.yaml:1:1: account: missing (required)") != std::string::npos);
+  CHECK(std::count(m.begin(), m.end(), '\n') >= 6);
+}
+
+TEST_CASE("unknown systems get a suggestion; families list their members") {
+  const Catalogue catalogue({MLSUB_SOURCE_DIR "/systems"});
+  const auto typo = catalogue.load("lumii");
+  REQUIRE_FALSE(typo);
+  CHECK(typo.error().kind == ErrorKind::usage);
+  CHECK(typo.error().message.rfind("unknown system 'lumii'; did you mean 'lumi'?", 0) == 0);
+  const auto family = catalogue.load("alps");
+  REQUIRE_FALSE(family);
+  CHECK(family.error().message ==
+        "'alps' has several clusters: alps-clariden, alps-daint, alps-santis; name one, e.g. "
+        "--system alps-clariden");
+  const auto escape = catalogue.load("../systems/lumi");
+  REQUIRE_FALSE(escape);
+  CHECK(escape.error().message.rfind("unknown system", 0) == 0);
+}
+
+TEST_CASE("a later directory overrides a system of the same name") {
+  const fs::path dir = fs::temp_directory_path() / "mlsub-override-test";
+  fs::create_directories(dir);
+  std::ifstream in(k_corpus / "good" / "tiny.yaml");
+  std::stringstream text;
+  text << in.rdbuf();
+  std::string changed = replace_all(text.str(), "title: A test system", "title: Overridden");
+  changed = replace_all(changed, "name: tiny", "name: lumi");
+  std::ofstream(dir / "lumi.yaml") << changed;
+  const Catalogue catalogue({MLSUB_SOURCE_DIR "/systems", dir.string()});
+  const auto s = catalogue.load("lumi");
+  REQUIRE(s);
+  CHECK(s->title == "Overridden");
+  fs::remove_all(dir);
+}
+
+TEST_CASE("the built-in catalogue loads completely") {
+  const Catalogue catalogue({MLSUB_SOURCE_DIR "/systems"});
+  const auto all = catalogue.load_all();
+  REQUIRE(all);
+  std::vector<std::string> names;
+  for (const auto& s : *all) {
+    names.push_back(s.name);
+  }
+  CHECK(names == std::vector<std::string>{"alps-clariden", "alps-daint", "alps-santis", "alvis",
+                                          "lumi", "mahti", "puhti", "roihu"});
+}

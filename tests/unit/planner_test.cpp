@@ -1,0 +1,310 @@
+#include <catch2/catch.hpp>
+
+#include <map>
+
+#include "mlsub/catalogue.hpp"
+#include "mlsub/planner.hpp"
+
+using namespace mlsub;
+
+namespace {
+
+const System& system_named(const std::string& name) {
+  static std::map<std::string, System> cache;
+  auto it = cache.find(name);
+  if (it == cache.end()) {
+    const Catalogue catalogue({MLSUB_SOURCE_DIR "/systems", MLSUB_TEST_DATA_DIR "/catalogue/good"});
+    auto s = catalogue.load(name);
+    if (!s) {
+      FAIL(s.error().message);
+    }
+    it = cache.emplace(name, std::move(*s)).first;
+  }
+  return it->second;
+}
+
+Request gpus(int n, const char* time = nullptr) {
+  Request r;
+  r.gpus = n;
+  r.program = "train.py";
+  if (time != nullptr) {
+    r.time = *parse_duration(time);
+  }
+  return r;
+}
+
+Plan must_plan(const std::string& system, const Request& r) {
+  auto p = plan_job(system_named(system), r);
+  if (!p) {
+    FAIL(p.error().message);
+  }
+  return *p;
+}
+
+std::string must_reject(const std::string& system, const Request& r) {
+  auto p = plan_job(system_named(system), r);
+  REQUIRE_FALSE(p);
+  return p.error().message;
+}
+
+std::string directive(const Plan& p, const std::string& option) {
+  for (const auto& d : p.directives()) {
+    if (d.option == option) {
+      return d.value;
+    }
+  }
+  return "(absent)";
+}
+
+}  // namespace
+
+TEST_CASE("puhti: one GPU matches CSC's single-GPU example") {
+  const Plan p = must_plan("puhti", gpus(1));
+  CHECK(directive(p, "partition") == "gpu");
+  CHECK(directive(p, "ntasks") == "1");
+  CHECK(directive(p, "cpus-per-task") == "10");
+  CHECK(directive(p, "mem") == "64G");
+  CHECK(directive(p, "gres") == "gpu:v100:1");
+  CHECK(p.launcher == Launcher::python);
+  REQUIRE(p.warnings.size() == 1);
+  CHECK(p.warnings[0] ==
+        "puhti was retired on 2026-07-31 and runs no new jobs; its successor is roihu "
+        "(--system roihu)");
+}
+
+TEST_CASE("puhti: gputest up to 15 minutes and 2 nodes, gpu beyond") {
+  CHECK(must_plan("puhti", gpus(1, "15")).partition == "gputest");
+  CHECK(must_plan("puhti", gpus(1, "16")).partition == "gpu");
+  const Plan two = must_plan("puhti", gpus(8, "10"));
+  CHECK(two.partition == "gputest");
+  CHECK(two.nodes == 2);
+  CHECK(must_plan("puhti", gpus(12, "10")).partition == "gpu");
+  const Plan big = must_plan("puhti", gpus(80));
+  CHECK(big.nodes == 20);
+  CHECK(directive(big, "ntasks-per-node") == "4");
+  CHECK(directive(big, "mem") == "256G");
+  CHECK(must_plan("puhti", gpus(1, "3-00:00:00")).partition == "gpu");
+}
+
+TEST_CASE("puhti: limits are rejected with the limit and the way out") {
+  CHECK(must_reject("puhti", gpus(84)) ==
+        "puhti: no partition can run 84 GPUs (21 nodes x 4) for 1:00:00: gpu allows at most 20 "
+        "nodes per job, the request needs 21; ask for at most 80 GPUs (20 nodes x 4)");
+  CHECK(must_reject("puhti", gpus(7)) ==
+        "puhti: 7 GPUs do not split evenly over nodes of 4; ask for 4 (1 nodes x 4) or 8 (2 "
+        "nodes x 4), or give --nodes and --gpus-per-node");
+  Request named = gpus(1);
+  named.partition = "gputest";
+  CHECK(must_reject("puhti", named) ==
+        "puhti: gputest allows at most 0:15:00, the request asks for 1:00:00; ask for --time "
+        "0:15:00 or less, or use --partition gpu, which fits");
+  CHECK(must_reject("puhti", gpus(1, "3-00:00:01")).find("gpu allows at most 3-00:00:00") !=
+        std::string::npos);
+  named.partition = "gpuu";
+  CHECK(must_reject("puhti", named) ==
+        "puhti: no partition 'gpuu'; did you mean 'gpu'? partitions: gputest, gpu");
+  Request per_node = gpus(1);
+  per_node.gpus.reset();
+  per_node.nodes = 1;
+  per_node.gpus_per_node = 5;
+  CHECK(must_reject("puhti", per_node) ==
+        "puhti: a v100 node has 4 GPUs, --gpus-per-node 5 asks for more");
+}
+
+TEST_CASE("puhti: accounts are checked against the site's form") {
+  Request r = gpus(1);
+  CHECK(must_plan("puhti", r).account_is_placeholder);
+  CHECK(must_plan("puhti", r).account == "project_XXXXXXX");
+  r.account = "project_2001234";
+  r.account_origin = "--account";
+  CHECK(must_plan("puhti", r).account == "project_2001234");
+  CHECK_FALSE(must_plan("puhti", r).account_is_placeholder);
+  r.account = "myproject";
+  CHECK(must_reject("puhti", r).rfind("puhti: account 'myproject' (from --account) is not of "
+                                      "the site's form project_[0-9]{7}",
+                                      0) == 0);
+}
+
+TEST_CASE("mahti: gpusmall for 1-2 GPUs, gpumedium from 3, gputest when short") {
+  const Plan one = must_plan("mahti", gpus(1));
+  CHECK(directive(one, "partition") == "gpusmall");
+  CHECK(directive(one, "cpus-per-task") == "32");
+  CHECK(directive(one, "mem") == "(absent)");
+  CHECK(directive(one, "gres") == "gpu:a100:1");
+  CHECK(must_plan("mahti", gpus(2)).partition == "gpusmall");
+  CHECK(must_plan("mahti", gpus(3)).partition == "gpumedium");
+  CHECK(must_plan("mahti", gpus(4)).partition == "gpumedium");
+  CHECK(must_plan("mahti", gpus(24)).nodes == 6);
+  CHECK(must_plan("mahti", gpus(4, "15")).partition == "gputest");
+  CHECK(must_plan("mahti", gpus(8, "15")).partition == "gpumedium");
+  Request r = gpus(4);
+  r.partition = "gpusmall";
+  CHECK(must_reject("mahti", r) ==
+        "mahti: gpusmall allows at most 2 GPUs per job, the request has 4; ask for at most 2 "
+        "GPUs, or use --partition gpumedium, which fits");
+  CHECK(must_reject("mahti", gpus(28)).find("gpumedium allows at most 6 nodes per job") !=
+        std::string::npos);
+}
+
+TEST_CASE("lumi: one GCD matches LUMI's example; a full node goes to standard-g") {
+  const Plan one = must_plan("lumi", gpus(1));
+  CHECK(directive(one, "partition") == "small-g");
+  CHECK(directive(one, "ntasks") == "1");
+  CHECK(directive(one, "cpus-per-task") == "7");
+  CHECK(directive(one, "gpus-per-node") == "1");
+  CHECK(directive(one, "mem") == "60G");
+  const Plan full = must_plan("lumi", gpus(8));
+  CHECK(full.partition == "standard-g");
+  CHECK(full.launcher == Launcher::srun);
+  CHECK(directive(full, "ntasks") == "8");
+  CHECK(directive(full, "cpus-per-task") == "7");
+  CHECK(directive(full, "mem") == "(absent)");
+  CHECK(full.warnings.empty());
+  CHECK(directive(must_plan("lumi", gpus(4)), "mem") == "240G");
+  CHECK(must_plan("lumi", gpus(16)).nodes == 2);
+  CHECK(must_plan("lumi", gpus(40)).partition == "standard-g");
+  const Plan twelve = must_plan("lumi", gpus(12));
+  CHECK(twelve.partition == "small-g");
+  CHECK(twelve.gpus_per_node == 6);
+}
+
+TEST_CASE("lumi: dev-g only for short runs; whole-node partitions warn about waste") {
+  CHECK(must_plan("lumi", gpus(8, "30")).partition == "dev-g");
+  CHECK(must_plan("lumi", gpus(8, "31")).partition == "standard-g");
+  CHECK(must_plan("lumi", gpus(1, "10")).partition == "dev-g");
+  Request r = gpus(4);
+  r.partition = "standard-g";
+  const Plan p = must_plan("lumi", r);
+  REQUIRE(p.warnings.size() == 1);
+  CHECK(p.warnings[0] ==
+        "standard-g gives whole nodes: the job is billed for 8 GPUs per node and uses 4");
+  CHECK(must_reject("lumi", gpus(8, "3-00:00:00")) ==
+        "lumi: no partition can run 8 GPUs on 1 node for 3-00:00:00: standard-g allows at most "
+        "2-00:00:00, the request asks for 3-00:00:00; ask for --time 2-00:00:00 or less, or use "
+        "--partition small-g, which fits");
+}
+
+TEST_CASE("alps: whole nodes, debug within its node-minutes, normal otherwise") {
+  const Plan node = must_plan("alps-clariden", gpus(4));
+  CHECK(node.partition == "normal");
+  CHECK(directive(node, "gpus-per-node") == "4");
+  CHECK(directive(node, "cpus-per-task") == "72");
+  CHECK(directive(node, "mem") == "(absent)");
+  CHECK(must_plan("alps-clariden", gpus(8, "20")).partition == "debug");
+  CHECK(must_plan("alps-clariden", gpus(16, "30")).partition == "normal");
+  const Plan one = must_plan("alps-clariden", gpus(1));
+  REQUIRE(one.warnings.size() == 1);
+  CHECK(one.warnings[0].find("gives whole nodes") != std::string::npos);
+  CHECK(must_reject("alps-clariden", gpus(4, "13:00:00")).find("--partition low") !=
+        std::string::npos);
+  CHECK(must_plan("alps-daint", gpus(8, "30")).partition == "debug");
+  CHECK(must_plan("alps-daint", gpus(12, "30")).partition == "normal");
+}
+
+TEST_CASE("alvis: typed GPU requests, A40 by default") {
+  const Plan one = must_plan("alvis", gpus(1));
+  CHECK(directive(one, "gpus-per-node") == "A40:1");
+  CHECK(directive(one, "cpus-per-task") == "16");
+  Request r = gpus(4);
+  r.gpu_type = "a100";
+  CHECK(directive(must_plan("alvis", r), "gpus-per-node") == "A100:4");
+  r.gpu_type = "T4";
+  r.gpus = 8;
+  const Plan t4 = must_plan("alvis", r);
+  CHECK(t4.nodes == 1);
+  CHECK(directive(t4, "gpus-per-node") == "T4:8");
+  r.gpu_type = "h100";
+  CHECK(must_reject("alvis", r) ==
+        "alvis: no GPU type 'h100'; this system has A40, A100, A100fat, T4, V100");
+}
+
+TEST_CASE("roihu: gputest when short, gpumedium up to 4 nodes, gpularge beyond") {
+  const Plan one = must_plan("roihu", gpus(1));
+  CHECK(one.partition == "gpumedium");
+  CHECK(directive(one, "gres") == "gpu:gh200:1");
+  CHECK(directive(one, "cpus-per-task") == "72");
+  CHECK(must_plan("roihu", gpus(4, "10")).partition == "gputest");
+  CHECK(must_plan("roihu", gpus(16)).partition == "gpumedium");
+  CHECK(must_plan("roihu", gpus(20)).partition == "gpularge");
+  CHECK(must_plan("roihu", gpus(40)).nodes == 10);
+  CHECK_FALSE(plan_job(system_named("roihu"), gpus(44)));
+  CHECK(must_plan("roihu", gpus(1)).warnings.empty());
+}
+
+TEST_CASE("the planner knows no site by name: an invented system plans from its YAML alone") {
+  const Plan p = must_plan("tiny", gpus(8));
+  CHECK(p.partition == "main");
+  CHECK(p.nodes == 2);
+  CHECK(directive(p, "gpus-per-node") == "4");
+  CHECK(directive(p, "cpus-per-task") == "8");
+  System changed = system_named("tiny");
+  changed.gpu_request.option = "gres";
+  changed.gpu_request.format = "gpu:{type}:{count}";
+  changed.node_types[0].cpus_per_gpu = 6;
+  auto q = plan_job(changed, gpus(8));
+  REQUIRE(q);
+  CHECK(directive(*q, "gres") == "gpu:g1:4");
+  CHECK(directive(*q, "cpus-per-task") == "6");
+}
+
+TEST_CASE("launchers: python for one GPU, the site's launcher beyond, checked combinations") {
+  CHECK(must_plan("lumi", gpus(2)).launcher == Launcher::srun);
+  Request r = gpus(2);
+  r.launcher = Launcher::python;
+  const Plan p = must_plan("lumi", r);
+  CHECK(directive(p, "ntasks") == "1");
+  CHECK(directive(p, "cpus-per-task") == "14");
+  REQUIRE(p.warnings.size() == 1);
+  CHECK(p.warnings[0].find("--launcher srun") != std::string::npos);
+  r.gpus = 16;
+  CHECK(must_reject("lumi", r).find("use --launcher srun") != std::string::npos);
+}
+
+TEST_CASE("values that reach #SBATCH lines must be one line") {
+  Request r = gpus(1);
+  r.job_name = "ok\n#SBATCH --partition=evil";
+  auto p = plan_job(system_named("lumi"), r);
+  REQUIRE_FALSE(p);
+  CHECK(p.error().kind == ErrorKind::usage);
+  CHECK(p.error().message.rfind("--job-name holds a newline or control character", 0) == 0);
+  r.job_name.reset();
+  r.output = "logs/\r%j.out";
+  CHECK_FALSE(plan_job(system_named("lumi"), r));
+  r.output.reset();
+  r.program.clear();
+  CHECK_FALSE(plan_job(system_named("lumi"), r));
+}
+
+TEST_CASE("every plan the planner returns respects the catalogue's limits") {
+  for (const char* name : {"puhti", "mahti", "lumi", "alps-clariden", "alps-daint", "alps-santis",
+                           "alvis", "roihu"}) {
+    const System& s = system_named(name);
+    for (int n = 1; n <= 64; ++n) {
+      for (const char* t : {"10", "1:00:00", "1-12:00:00", "6-00:00:00"}) {
+        INFO(name << " --gpus " << n << " --time " << t);
+        const auto p = plan_job(s, gpus(n, t));
+        if (!p) {
+          CHECK(p.error().kind == ErrorKind::rejected);
+          CHECK(p.error().message.rfind(std::string(name) + ": ", 0) == 0);
+          continue;
+        }
+        const Partition* part = s.find_partition(p->partition);
+        const NodeType* node = s.find_node_type(p->node_type);
+        REQUIRE(part != nullptr);
+        REQUIRE(node != nullptr);
+        CHECK(p->gpus_total() == n);
+        CHECK(p->nodes <= part->max_nodes);
+        CHECK(p->nodes >= part->min_nodes);
+        CHECK(p->time <= part->max_time);
+        CHECK(p->gpus_per_node <= node->gpus);
+        CHECK(p->cpus_per_task * p->tasks_per_node <= node->cores);
+        if (part->max_gpus) {
+          CHECK(n <= *part->max_gpus);
+        }
+        if (p->memory_per_node) {
+          CHECK(*p->memory_per_node <= node->memory);
+        }
+      }
+    }
+  }
+}

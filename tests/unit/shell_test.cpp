@@ -1,0 +1,60 @@
+#include <catch2/catch.hpp>
+
+#include "mlsub/shell.hpp"
+
+using mlsub::has_control_char;
+using mlsub::shell_join;
+using mlsub::shell_quote;
+
+TEST_CASE("shell_quote leaves safe words bare") {
+  CHECK(shell_quote("standard-g") == "standard-g");
+  CHECK(shell_quote("gpu:v100:1") == "gpu:v100:1");
+  CHECK(shell_quote("logs/%x-%j.out") == "logs/%x-%j.out");
+  CHECK(shell_quote("--lr=3e-4") == "--lr=3e-4");
+}
+
+TEST_CASE("shell_quote single-quotes anything else") {
+  CHECK(shell_quote("") == "''");
+  CHECK(shell_quote("a b") == "'a b'");
+  CHECK(shell_quote("'; touch /tmp/x'") == "''\\''; touch /tmp/x'\\'''");
+  CHECK(shell_quote("it's") == "'it'\\''s'");
+  CHECK(shell_quote("a\"b") == "'a\"b'");
+  CHECK(shell_quote("*") == "'*'");
+  CHECK(shell_quote("~") == "'~'");
+  CHECK(shell_quote("#SBATCH") == "'#SBATCH'");
+}
+
+TEST_CASE("shell_quote double-quotes and escapes what would expand") {
+  CHECK(shell_quote("$(id)") == "\"\\$(id)\"");
+  CHECK(shell_quote("`id`") == "\"\\`id\\`\"");
+  CHECK(shell_quote("${HOME}") == "\"\\${HOME}\"");
+  CHECK(shell_quote("a\"$b\\c") == "\"a\\\"\\$b\\\\c\"");
+  CHECK(shell_quote("$'x'") == "\"\\$'x'\"");
+}
+
+TEST_CASE("shell_quote keeps control characters and non-ASCII bytes on one line") {
+  CHECK(shell_quote("a\nb") == "$'a\\nb'");
+  CHECK(shell_quote("tab\there") == "$'tab\\there'");
+  CHECK(shell_quote("it's\n") == "$'it\\'s\\n'");
+  CHECK(shell_quote("back\\slash\n") == "$'back\\\\slash\\n'");
+  CHECK(shell_quote("\x01") == "$'\\x01'");
+  CHECK(shell_quote("caf\xc3\xa9") == "$'caf\\xc3\\xa9'");
+  CHECK(shell_quote("\xff") == "$'\\xff'");
+  for (const char* s : {"a\nb", "\r", "\x1e", "x\x7f"}) {
+    CHECK(shell_quote(s).find('\n') == std::string::npos);
+  }
+}
+
+TEST_CASE("shell_join quotes each word") {
+  CHECK(shell_join({"python3", "train.py", "--name", "my run"}) ==
+        "python3 train.py --name 'my run'");
+  CHECK(shell_join({}).empty());
+}
+
+TEST_CASE("has_control_char finds what would break an #SBATCH line") {
+  CHECK(has_control_char("a\nb"));
+  CHECK(has_control_char("a\rb"));
+  CHECK(has_control_char("\x7f"));
+  CHECK_FALSE(has_control_char("my job (v2)"));
+  CHECK_FALSE(has_control_char("caf\xc3\xa9"));
+}
