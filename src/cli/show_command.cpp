@@ -58,9 +58,11 @@ void print_system(const System& s) {
   fmt::print("\nPartitions (plan tries them in this order):\n");
   Table parts({"NAME", "MAX TIME", "NODES", "GPUS/JOB", "CPUS/JOB", "WHOLE NODES", "CHOSEN BY PLAN"});
   for (const auto& p : s.partitions) {
-    const std::string gpus =
-        p.min_gpus > 1 ? fmt::format("{}-{}", p.min_gpus, optional_text(p.max_gpus))
-                       : optional_text(p.max_gpus);
+    std::string gpus = optional_text(p.max_gpus);
+    if (p.min_gpus > 1) {
+      gpus = p.max_gpus ? fmt::format("{}-{}", p.min_gpus, *p.max_gpus)
+                        : fmt::format("{} or more", p.min_gpus);
+    }
     parts.add({p.name, format_duration(p.max_time), fmt::format("{}-{}", p.min_nodes, p.max_nodes),
                gpus, optional_text(p.max_cpus), p.whole_node ? "yes" : "no", auto_text(p)});
   }
