@@ -23,6 +23,39 @@ using detail::Problems;
 constexpr int k_schema_version = 1;
 constexpr int k_max_count = 1'000'000;
 
+// Fixed shapes are checked by hand: compiling a std::regex costs more than
+// reading a whole catalogue file, and every `mlsub plan` pays for it.
+constexpr std::string_view k_lower = "abcdefghijklmnopqrstuvwxyz";
+constexpr std::string_view k_lower_digit = "abcdefghijklmnopqrstuvwxyz0123456789";
+
+// `first` holds the characters a word may start with; `more` the others it
+// may contain besides.
+bool is_word(std::string_view text, std::string_view first, std::string_view more) {
+  if (text.empty() || first.find(text.front()) == std::string_view::npos) {
+    return false;
+  }
+  for (const char c : text) {
+    if (first.find(c) == std::string_view::npos && more.find(c) == std::string_view::npos) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// YYYY-MM-DD, digits where digits belong.
+bool is_iso_date(std::string_view text) {
+  if (text.size() != 10) {
+    return false;
+  }
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const bool dash = i == 4 || i == 7;
+    if (dash ? text[i] != '-' : (text[i] < '0' || text[i] > '9')) {
+      return false;
+    }
+  }
+  return true;
+}
+
 SourceRef read_source(MapReader& r) {
   SourceRef s;
   if (auto url = r.text("source")) {
@@ -32,8 +65,7 @@ SourceRef read_source(MapReader& r) {
     s.url = *url;
   }
   if (auto date = r.text("checked")) {
-    static const std::regex k_date(R"(\d{4}-\d{2}-\d{2})");
-    if (!std::regex_match(*date, k_date)) {
+    if (!is_iso_date(*date)) {
       r.problem("checked", fmt::format("expected a date YYYY-MM-DD, got '{}'", *date));
     }
     s.checked = *date;
@@ -89,8 +121,7 @@ GpuRequestSyntax read_gpu_request(MapReader& top) {
   if (!out.format.empty() && out.format.find("{count}") == std::string::npos) {
     r.problem("format", "must contain {count}, the GPUs per node");
   }
-  static const std::regex k_option(R"([a-z][a-z-]*)");
-  if (!out.option.empty() && !std::regex_match(out.option, k_option)) {
+  if (!out.option.empty() && !is_word(out.option, k_lower, "-")) {
     r.problem("option", fmt::format("expected an sbatch option name without dashes "
                                     "(gres, gpus-per-node), got '{}'",
                                     out.option));
@@ -304,8 +335,7 @@ System read_system(const YAML::Node& root, const std::string& file, Problems& pr
                                       k_schema_version, *v));
   }
   s.name = top.text("name").value_or("");
-  static const std::regex k_name(R"([a-z0-9][a-z0-9-]*)");
-  if (!s.name.empty() && !std::regex_match(s.name, k_name)) {
+  if (!s.name.empty() && !is_word(s.name, k_lower_digit, "-")) {
     top.problem("name", "use lower-case letters, digits and '-'");
   }
   s.title = top.text("title").value_or("");

@@ -359,6 +359,7 @@ Expected<Plan> plan_job(const System& s, const Request& r) {
   Plan plan;
   plan.system = s.name;
   plan.command_line = r.command_line;
+  plan.reasons.reserve(16);  // one per decision; --explain prints them
   if (auto ok = check_values(r); !ok) {
     return tl::unexpected(ok.error());
   }

@@ -29,34 +29,45 @@ namespace mu = kainjow::mustache;
 namespace mlsub {
 namespace {
 
-// A context that remembers names it could not resolve, and serves partials
-// from the template set rather than from the data.
-class StrictContext : public mu::context<std::string> {
+// The values a template can name, and the context kainjow renders from.
+// Top-level names live in a flat map filled by moving values in: kainjow's
+// own object type copies every value it is given, and those copies were
+// half the cost of a render. Names inside a section ({{word}} in
+// {{#program}}) resolve through kainjow's context stack first; a name found
+// nowhere is remembered, so that render() can fail instead of printing an
+// empty string.
+class PlanContext : public mu::context<std::string> {
  public:
-  StrictContext(const mu::data* data, const std::map<std::string, mu::data>& partials)
-      : mu::context<std::string>(data), m_partials(partials) {}
+  PlanContext() : mu::context<std::string>(&m_root) { m_values.reserve(32); }
+
+  // `name` must be a string literal: only the view is kept.
+  void set(std::string_view name, mu::data value) { m_values.emplace_back(name, std::move(value)); }
 
   const mu::data* get(const std::string& name) const override {
-    const mu::data* found = mu::context<std::string>::get(name);
-    if (found == nullptr) {
-      m_missing.insert(name);
+    if (const mu::data* found = mu::context<std::string>::get(name)) {
+      return found;
     }
-    return found;
+    // About 25 names: a scan beats hashing them.
+    for (const auto& [key, value] : m_values) {
+      if (key == name) {
+        return &value;
+      }
+    }
+    m_missing.insert(name);
+    return nullptr;
   }
 
+  // Partials were put in place at load time, so none is looked up here.
   const mu::data* get_partial(const std::string& name) const override {
-    const auto it = m_partials.find(name);
-    if (it == m_partials.end()) {
-      m_missing.insert("> " + name);
-      return nullptr;
-    }
-    return &it->second;
+    m_missing.insert("> " + name);
+    return nullptr;
   }
 
   const std::set<std::string>& missing() const { return m_missing; }
 
  private:
-  const std::map<std::string, mu::data>& m_partials;
+  mu::data m_root{mu::data::type::object};  // empty: the stack's bottom
+  std::vector<std::pair<std::string_view, mu::data>> m_values;
   mutable std::set<std::string> m_missing;
 };
 
@@ -128,91 +139,173 @@ std::string mark_standalone_tags(const std::string& text) {
   return out;
 }
 
-std::string remove_sentinel_lines(const std::string& rendered) {
-  std::string out;
-  out.reserve(rendered.size());
+// Compacts `text` in place: drops lines that hold only sentinels, and the
+// sentinels on other lines.
+void remove_sentinel_lines(std::string& text) {
+  const std::size_t size = text.size();
+  std::size_t write = 0;
   std::size_t start = 0;
-  while (start < rendered.size()) {
-    const auto newline = rendered.find('\n', start);
-    const auto end = newline == std::string::npos ? rendered.size() : newline;
-    const std::string_view line(rendered.data() + start, end - start);
-    const bool only_sentinels = !line.empty() && line.find_first_not_of(k_sentinel) == std::string_view::npos;
+  while (start < size) {
+    const auto newline = text.find('\n', start);
+    const std::size_t end = newline == std::string::npos ? size : newline;
+    const std::string_view line(text.data() + start, end - start);
+    const bool only_sentinels =
+        !line.empty() && line.find_first_not_of(k_sentinel) == std::string_view::npos;
     if (!only_sentinels) {
-      for (const char c : line) {
-        if (c != k_sentinel) {
-          out += c;
+      for (std::size_t i = start; i < end; ++i) {
+        if (text[i] != k_sentinel) {
+          text[write++] = text[i];
         }
       }
       if (newline != std::string::npos) {
-        out += '\n';
+        text[write++] = '\n';
       }
     }
     start = end + 1;
   }
-  return out;
+  text.resize(write);
 }
 
-// Names of the partials a template text refers to: {{> name}}.
-std::vector<std::string> partial_names(const std::string& text) {
-  std::vector<std::string> names;
-  for (auto at = text.find("{{>"); at != std::string::npos; at = text.find("{{>", at + 3)) {
-    const auto end = text.find("}}", at);
-    if (end == std::string::npos) {
-      break;
+// Partials ({{> name}}) are put in place at load time, so that a template
+// set is one text, parsed once; kainjow would parse a partial again on every
+// render. Each partial is checked on its own first, so an error names the
+// file it is in.
+class PartialInliner {
+ public:
+  PartialInliner(const std::vector<std::string>& dirs, std::string main_path)
+      : m_dirs(dirs), m_main_path(std::move(main_path)) {}
+
+  Expected<std::string> expand(const std::string& text, int depth = 0) {
+    std::string out;
+    std::size_t from = 0;
+    for (auto at = text.find("{{>"); at != std::string::npos; at = text.find("{{>", from)) {
+      const auto end = text.find("}}", at);
+      if (end == std::string::npos) {
+        break;  // an unclosed tag: the parser reports it
+      }
+      std::string name = text.substr(at + 3, end - at - 3);
+      name.erase(0, name.find_first_not_of(' '));
+      name.erase(name.find_last_not_of(' ') + 1);
+      auto body = partial(name, depth);
+      if (!body) {
+        return body;
+      }
+      out.append(text, from, at - from);
+      out += *body;
+      from = end + 2;
     }
-    std::string name = text.substr(at + 3, end - at - 3);
-    name.erase(0, name.find_first_not_of(' '));
-    name.erase(name.find_last_not_of(' ') + 1);
-    names.push_back(name);
+    out.append(text, from, std::string::npos);
+    return out;
   }
-  return names;
+
+ private:
+  static constexpr int k_max_depth = 16;
+
+  Expected<std::string> partial(const std::string& name, int depth) {
+    if (depth >= k_max_depth) {
+      return fail(ErrorKind::render,
+                  fmt::format("{}: partials nest more than {} deep; does '{}' include itself?",
+                              m_main_path, k_max_depth, name));
+    }
+    const auto path = find_template(m_dirs, name + ".mustache");
+    if (!path) {
+      return fail(ErrorKind::render,
+                  fmt::format("{}: partial '{}' not found ({}.mustache in {})", m_main_path, name,
+                              name, fmt::join(m_dirs, ", ")));
+    }
+    auto text = read_template(*path);
+    if (!text) {
+      return text;
+    }
+    if (mu::mustache check(*text); !check.is_valid()) {
+      return fail(ErrorKind::render, fmt::format("{}: {}", *path, check.error_message()));
+    }
+    return expand(mark_standalone_tags(*text), depth + 1);
+  }
+
+  const std::vector<std::string>& m_dirs;
+  std::string m_main_path;
+};
+
+// kainjow renders into a stream; this one appends to a string.
+struct StringSink {
+  std::string& out;
+  StringSink& operator<<(const std::string& text) {
+    out += text;
+    return *this;
+  }
+};
+
+// kainjow's data API copies every value it is given (set, push_back), and
+// its lists grow by copying (its move constructor is not noexcept): those
+// copies were a third of a render. So lists are made at their final size,
+// of placeholders (bools, which copy without allocating), and values are
+// moved into place. Objects and lists own their values, none of which is
+// const, so the const_casts are sound.
+mu::data list_of(std::size_t size) { return mu::data(mu::list(size, mu::data(false))); }
+
+mu::data& slot(mu::data& list, std::size_t index) {
+  return const_cast<mu::data&>(list.list_value()[index]);
 }
 
-mu::data words(const std::vector<std::string>& items) {
-  mu::data list{mu::data::type::list};
-  bool first = true;
-  for (const auto& w : items) {
-    mu::data item;
-    item.set("word", w);
-    item.set("first", first);
-    list.push_back(item);
-    first = false;
+void put(mu::data& object, const std::string& key, mu::data value) {
+  object.set(key, mu::data(false));
+  const_cast<mu::data&>(*object.get(key)) = std::move(value);
+}
+
+// A list of strings, for {{#list}} {{.}}{{/list}}: the separator goes before
+// each word, so templates need no "first item" flag (which would make every
+// item an object, several times slower to build).
+mu::data words(std::vector<std::string>::const_iterator begin,
+               std::vector<std::string>::const_iterator end) {
+  mu::data list = list_of(static_cast<std::size_t>(end - begin));
+  for (std::size_t i = 0; begin != end; ++begin, ++i) {
+    slot(list, i) = mu::data(*begin);
   }
   return list;
 }
 
-mu::data context_for(const Plan& plan, const std::string& version) {
-  mu::data d;
-  d.set("version", version);
-  d.set("command", words(plan.command_line));
-  d.set("system", plan.system);
-  d.set("partition", plan.partition);
-  d.set("nodes", std::to_string(plan.nodes));
-  d.set("gpus_per_node", std::to_string(plan.gpus_per_node));
-  d.set("gpus", std::to_string(plan.gpus_total()));
-  d.set("tasks_per_node", std::to_string(plan.tasks_per_node));
-  d.set("tasks", std::to_string(plan.tasks_total()));
-  d.set("cpus_per_task", std::to_string(plan.cpus_per_task));
-  d.set("time", format_duration(plan.time));
-  d.set("job_name", plan.job_name);
-  d.set("account", plan.account);
-  d.set("account_placeholder", plan.account_is_placeholder);
-  d.set("launcher", std::string(launcher_name(plan.launcher)));
-  d.set("multi_node", plan.nodes > 1);
-  mu::data directives{mu::data::type::list};
-  for (const auto& dir : plan.directives()) {
-    mu::data item;
-    item.set("option", dir.option);
-    item.set("value", dir.value);
-    item.set("has_value", !dir.value.empty());
-    directives.push_back(item);
+mu::data words(const std::vector<std::string>& items) { return words(items.begin(), items.end()); }
+
+void fill_context(PlanContext& c, const Plan& plan, const std::string& version) {
+  c.set("version", mu::data(version));
+  // The words after "mlsub", and the job's command as its first word and
+  // the rest.
+  c.set("mlsub_args", plan.command_line.empty()
+                          ? mu::data(mu::data::type::list)
+                          : words(plan.command_line.begin() + 1, plan.command_line.end()));
+  c.set("system", mu::data(plan.system));
+  c.set("partition", mu::data(plan.partition));
+  c.set("nodes", mu::data(std::to_string(plan.nodes)));
+  c.set("gpus_per_node", mu::data(std::to_string(plan.gpus_per_node)));
+  c.set("gpus", mu::data(std::to_string(plan.gpus_total())));
+  c.set("tasks_per_node", mu::data(std::to_string(plan.tasks_per_node)));
+  c.set("tasks", mu::data(std::to_string(plan.tasks_total())));
+  c.set("cpus_per_task", mu::data(std::to_string(plan.cpus_per_task)));
+  c.set("time", mu::data(format_duration(plan.time)));
+  c.set("job_name", mu::data(plan.job_name));
+  c.set("account", mu::data(plan.account));
+  c.set("account_placeholder", mu::data(plan.account_is_placeholder));
+  c.set("launcher", mu::data(std::string(launcher_name(plan.launcher))));
+  c.set("multi_node", mu::data(plan.nodes > 1));
+  const auto lines = plan.directives();
+  mu::data directives = list_of(lines.size());
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    const Directive& dir = lines[i];
+    mu::data& item = slot(directives, i);
+    item = mu::data(mu::data::type::object);
+    put(item, "option", mu::data(dir.option));
+    put(item, "value", mu::data(dir.value));
+    put(item, "has_value", mu::data(!dir.value.empty()));
   }
-  d.set("directives", directives);
-  d.set("has_modules", !plan.modules.empty() || !plan.module_use.empty());
-  d.set("module_use", words(plan.module_use));
-  d.set("modules", words(plan.modules));
-  d.set("program", words(plan.program_argv));
-  return d;
+  c.set("directives", std::move(directives));
+  c.set("has_modules", mu::data(!plan.modules.empty() || !plan.module_use.empty()));
+  c.set("module_use", words(plan.module_use));
+  c.set("modules", words(plan.modules));
+  c.set("exec", mu::data(plan.program_argv.empty() ? std::string() : plan.program_argv.front()));
+  c.set("exec_args", plan.program_argv.empty()
+                         ? mu::data(mu::data::type::list)
+                         : words(plan.program_argv.begin() + 1, plan.program_argv.end()));
 }
 
 }  // namespace
@@ -220,7 +313,6 @@ mu::data context_for(const Plan& plan, const std::string& version) {
 struct TemplateSet::Impl {
   std::string main_path;
   std::unique_ptr<mu::mustache> main;
-  std::map<std::string, mu::data> partials;
 };
 
 TemplateSet::TemplateSet(std::unique_ptr<Impl> impl) : m_impl(std::move(impl)) {}
@@ -246,46 +338,30 @@ Expected<TemplateSet> TemplateSet::load(const std::vector<std::string>& dirs, La
   if (!text) {
     return tl::unexpected(text.error());
   }
-  impl->main = std::make_unique<mu::mustache>(mark_standalone_tags(*text));
+  if (mu::mustache check(*text); !check.is_valid()) {
+    return fail(ErrorKind::render, fmt::format("{}: {}", impl->main_path, check.error_message()));
+  }
+  auto whole = PartialInliner(dirs, impl->main_path).expand(mark_standalone_tags(*text));
+  if (!whole) {
+    return tl::unexpected(whole.error());
+  }
+  impl->main = std::make_unique<mu::mustache>(*whole);
   if (!impl->main->is_valid()) {
     return fail(ErrorKind::render,
                 fmt::format("{}: {}", impl->main_path, impl->main->error_message()));
-  }
-  // Load partials, and the partials they name in turn.
-  std::vector<std::string> pending = partial_names(*text);
-  while (!pending.empty()) {
-    const std::string name = pending.back();
-    pending.pop_back();
-    if (impl->partials.count(name) != 0) {
-      continue;
-    }
-    const auto path = find_template(dirs, name + ".mustache");
-    if (!path) {
-      return fail(ErrorKind::render,
-                  fmt::format("{}: partial '{}' not found ({}.mustache in {})", impl->main_path,
-                              name, name, fmt::join(dirs, ", ")));
-    }
-    auto partial_text = read_template(*path);
-    if (!partial_text) {
-      return tl::unexpected(partial_text.error());
-    }
-    if (mu::mustache check(*partial_text); !check.is_valid()) {
-      return fail(ErrorKind::render, fmt::format("{}: {}", *path, check.error_message()));
-    }
-    for (auto& inner : partial_names(*partial_text)) {
-      pending.push_back(std::move(inner));
-    }
-    std::string body = mark_standalone_tags(*partial_text);
-    impl->partials.emplace(name, mu::data(mu::partial([body]() { return body; })));
   }
   impl->main->set_custom_escape([](const std::string& s) { return shell_quote(s); });
   return TemplateSet(std::move(impl));
 }
 
 Expected<std::string> TemplateSet::render(const Plan& plan, const std::string& version) const {
-  const mu::data data = context_for(plan, version);
-  StrictContext ctx(&data, m_impl->partials);
-  std::string out = remove_sentinel_lines(m_impl->main->render(ctx));
+  PlanContext ctx;
+  fill_context(ctx, plan, version);
+  std::string rendered;
+  rendered.reserve(4096);
+  StringSink sink{rendered};
+  m_impl->main->render(ctx, sink);
+  remove_sentinel_lines(rendered);
   if (!m_impl->main->is_valid()) {
     return fail(ErrorKind::render,
                 fmt::format("{}: {}", m_impl->main_path, m_impl->main->error_message()));
@@ -296,7 +372,7 @@ Expected<std::string> TemplateSet::render(const Plan& plan, const std::string& v
                             "templates/README.md for the keys",
                             m_impl->main_path, fmt::join(ctx.missing(), ", ")));
   }
-  return out;
+  return rendered;
 }
 
 }  // namespace mlsub

@@ -96,14 +96,32 @@ TEST_CASE("standalone tag lines leave no trace, true or false, blank lines stay"
   tmp.write("python.sbatch.mustache",
             "A\n{{#account_placeholder}}\nP\n{{/account_placeholder}}\n"
             "{{^account_placeholder}}\nN\n{{/account_placeholder}}\n\n"
-            "  {{#modules}}\nM {{word}}\n  {{/modules}}\n{{> part}}\n\nZ\n");
-  tmp.write("part.mustache", "{{#program}}\nW {{word}}\n{{/program}}\n");
+            "  {{#modules}}\nM {{.}}\n  {{/modules}}\n{{> part}}\n\nZ\n");
+  tmp.write("part.mustache", "W {{exec}}\n{{#exec_args}}\nW {{.}}\n{{/exec_args}}\n");
   const auto t = TemplateSet::load({tmp.dir.string()}, Launcher::python);
   REQUIRE(t);
   const auto script = t->render(lumi_plan(1), "1");
   REQUIRE(script);
   CHECK(*script ==
         "A\nP\n\nM lumi-aif-singularity-bindings\nW python3\nW train.py\n\nZ\n");
+}
+
+TEST_CASE("partials nest, and a partial that includes itself is an error") {
+  TempTemplates tmp;
+  tmp.write("python.sbatch.mustache", "A\n{{> one}}\nZ\n");
+  tmp.write("one.mustache", "B {{system}}\n{{> two}}\n");
+  tmp.write("two.mustache", "C {{partition}}\n");
+  auto t = TemplateSet::load({tmp.dir.string()}, Launcher::python);
+  REQUIRE(t);
+  CHECK(*t->render(lumi_plan(1), "1") == "A\nB lumi\nC small-g\nZ\n");
+  tmp.write("two.mustache", "C\n{{> one}}\n");
+  t = TemplateSet::load({tmp.dir.string()}, Launcher::python);
+  REQUIRE_FALSE(t);
+  CHECK(t.error().message.find("partials nest more than 16 deep") != std::string::npos);
+  tmp.write("two.mustache", "C {{#partition}}\n");
+  t = TemplateSet::load({tmp.dir.string()}, Launcher::python);
+  REQUIRE_FALSE(t);
+  CHECK(t.error().message.find("two.mustache") != std::string::npos);
 }
 
 TEST_CASE("a later template directory overrides an earlier one") {

@@ -1,0 +1,195 @@
+// mlsub's benchmark: whole-process timings against /bin/true, and
+// in-process plan+render throughput. Prints one table; medians of repeated
+// runs. Not a test: nothing here fails on a slow machine.
+//
+//   mlsub_bench MLSUB_BINARY SOURCE_DIR [RUNS]
+
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/wait.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "mlsub/catalogue.hpp"
+#include "mlsub/planner.hpp"
+#include "mlsub/render.hpp"
+
+extern char** environ;
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+struct ProcessStats {
+  double median_ms = 0;
+};
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  const std::size_t n = v.size();
+  return n % 2 == 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+// Runs argv `runs` times (after two warm-up runs), stdout and stderr to
+// /dev/null; wall time per run from spawn to reaped exit.
+ProcessStats time_process(const std::vector<std::string>& args, int runs) {
+  std::vector<char*> argv;
+  for (const auto& a : args) {
+    argv.push_back(const_cast<char*>(a.c_str()));
+  }
+  argv.push_back(nullptr);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
+  std::vector<double> times;
+  ProcessStats stats;
+  for (int i = -2; i < runs; ++i) {
+    const auto start = Clock::now();
+    pid_t pid = 0;
+    if (posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ) != 0) {
+      std::fprintf(stderr, "mlsub_bench: cannot run %s\n", argv[0]);
+      std::exit(1);
+    }
+    int status = 0;
+    waitpid(pid, &status, 0);
+    const double ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+      std::fprintf(stderr, "mlsub_bench: %s exited with status %d\n", argv[0], status);
+      std::exit(1);
+    }
+    if (i >= 0) {
+      times.push_back(ms);
+    }
+  }
+  posix_spawn_file_actions_destroy(&actions);
+  stats.median_ms = median(times);
+  return stats;
+}
+
+// In-process rates for the LUMI 8-GPU job: plans per second, renders per
+// second, and plans+renders per second. Catalogue and templates are loaded
+// once, as a long-running caller (a sweep, a service) would.
+struct Rates {
+  double plan = 0;
+  double render = 0;
+  double both = 0;
+};
+
+template <typename Body>
+double per_second(double seconds, Body&& body) {
+  long done = 0;
+  const auto start = Clock::now();
+  double elapsed = 0;
+  while (elapsed < seconds) {
+    for (int i = 0; i < 500; ++i) {
+      body();
+    }
+    done += 500;
+    elapsed = std::chrono::duration<double>(Clock::now() - start).count();
+  }
+  return static_cast<double>(done) / elapsed;
+}
+
+struct Fixture {
+  mlsub::System system;
+  mlsub::Request request;
+  mlsub::Plan plan;
+  mlsub::TemplateSet templates;
+};
+
+Fixture load_fixture(const std::string& source_dir) {
+  const mlsub::Catalogue catalogue({source_dir + "/systems"});
+  const auto system = catalogue.load("lumi");
+  if (!system) {
+    std::fprintf(stderr, "mlsub_bench: %s\n", system.error().message.c_str());
+    std::exit(1);
+  }
+  mlsub::Request request;
+  request.system = "lumi";
+  request.gpus = 8;
+  request.program = "train.py";
+  request.args = {"--epochs", "10", "--lr", "3e-4"};
+  request.command_line = {"mlsub", "plan", "--system", "lumi", "--gpus", "8", "train.py"};
+  const auto first = mlsub::plan_job(*system, request);
+  if (!first) {
+    std::fprintf(stderr, "mlsub_bench: %s\n", first.error().message.c_str());
+    std::exit(1);
+  }
+  auto templates = mlsub::TemplateSet::load({source_dir + "/templates"}, first->launcher);
+  if (!templates) {
+    std::fprintf(stderr, "mlsub_bench: %s\n", templates.error().message.c_str());
+    std::exit(1);
+  }
+  return Fixture{*system, request, *first, std::move(*templates)};
+}
+
+Rates in_process_rates(const Fixture& f, double seconds, std::size_t& bytes) {
+  Rates r;
+  r.plan = per_second(seconds, [&] { bytes += mlsub::plan_job(f.system, f.request)->partition.size(); });
+  r.render = per_second(seconds, [&] { bytes += f.templates.render(f.plan, "bench")->size(); });
+  r.both = per_second(seconds, [&] {
+    const auto plan = mlsub::plan_job(f.system, f.request);
+    bytes += f.templates.render(*plan, "bench")->size();
+  });
+  return r;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // --count N SOURCE_DIR: exactly N plans+renders and nothing else, for
+  // counting instructions per plan+render with callgrind (see README.md).
+  if (argc == 4 && std::string(argv[1]) == "--count") {
+    const Fixture f = load_fixture(argv[3]);
+    std::size_t bytes = 0;
+    for (long i = std::atol(argv[2]); i > 0; --i) {
+      const auto plan = mlsub::plan_job(f.system, f.request);
+      bytes += f.templates.render(*plan, "bench")->size();
+    }
+    return bytes > 0 ? 0 : 1;
+  }
+  if (argc < 3) {
+    std::fprintf(stderr, "usage: mlsub_bench MLSUB_BINARY SOURCE_DIR [RUNS]\n");
+    return 2;
+  }
+  const std::string mlsub = argv[1];
+  const std::string source = argv[2];
+  const int runs = argc > 3 ? std::max(20, std::atoi(argv[3])) : 50;
+
+  const auto truth = time_process({"/bin/true"}, runs);
+  const auto plan =
+      time_process({mlsub, "plan", "--system", "lumi", "--gpus", "8", "train.py"}, runs);
+  const auto systems = time_process({mlsub, "systems"}, runs);
+  std::size_t bytes = 0;
+  const Fixture fixture = load_fixture(source);
+  std::vector<double> plans;
+  std::vector<double> renders;
+  std::vector<double> both;
+  for (int i = 0; i < 5; ++i) {
+    const Rates r = in_process_rates(fixture, 0.3, bytes);
+    plans.push_back(r.plan);
+    renders.push_back(r.render);
+    both.push_back(r.both);
+  }
+
+  fmt::print("mlsub benchmark ({} runs per command, medians)\n\n", runs);
+  fmt::print("{:<48} {:>12} {:>12} {:>14}\n", "what", "median", "vs /bin/true", "target");
+  fmt::print("{:<48} {:>10.2f}ms {:>12} {:>14}\n", "/bin/true", truth.median_ms, "1.0x", "");
+  fmt::print("{:<48} {:>10.2f}ms {:>11.1f}x {:>14}\n", "mlsub plan --system lumi --gpus 8 train.py",
+             plan.median_ms, plan.median_ms / truth.median_ms, "<= 3x");
+  fmt::print("{:<48} {:>10.2f}ms {:>11.1f}x {:>14}\n", "mlsub systems (reads every file)",
+             systems.median_ms, systems.median_ms / truth.median_ms, "");
+  fmt::print("{:<48} {:>10.0f}/s\n", "in-process plan only (lumi, 8 GPUs)", median(plans));
+  fmt::print("{:<48} {:>10.0f}/s\n", "in-process render only", median(renders));
+  fmt::print("{:<48} {:>10.0f}/s {:>27}\n", "in-process plan+render, one core", median(both),
+             ">= 50000/s");
+  return bytes > 0 ? 0 : 1;
+}

@@ -1,0 +1,35 @@
+# Debian 12 packages mlsub needs to build, test and check its scripts.
+# Sourced by scripts/quickstart and scripts/test; installs only what is
+# missing, so a second run is quick and needs no network.
+mlsub_packages=(
+  cmake g++ make pkg-config
+  libcli11-dev nlohmann-json3-dev libyaml-cpp-dev libfmt-dev libspdlog-dev
+  catch2 libkainjow-mustache-dev libexpected-dev
+  shellcheck
+)
+
+mlsub_install_deps() {
+  local missing=() pkg
+  for pkg in "${mlsub_packages[@]}" "$@"; do
+    if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed"; then
+      missing+=("$pkg")
+    fi
+  done
+  [ "${#missing[@]}" -eq 0 ] && return 0
+  echo "==> installing Debian packages: ${missing[*]}"
+  local sudo=()
+  [ "$(id -u)" -eq 0 ] || sudo=(sudo)
+  "${sudo[@]}" apt-get update -q
+  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -q --no-install-recommends "${missing[@]}"
+}
+
+# mlsub_build DIR [CMAKE ARGS...]: configure (once) and build in DIR.
+mlsub_build() {
+  local dir=$1
+  shift
+  echo "==> building in $dir"
+  mkdir -p "$dir"
+  cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" >"$dir/configure.log" 2>&1 ||
+    { cat "$dir/configure.log"; return 1; }
+  cmake --build "$dir" -j "$(nproc)"
+}

@@ -1,0 +1,36 @@
+#!/bin/bash
+# `cmake --install` puts the binary, systems/ and templates/ under a prefix,
+# and the installed binary finds its catalogue there (not in the source
+# tree), also when the source tree is gone from its view.
+set -euo pipefail
+build=$1
+prefix=$(mktemp -d)
+trap 'rm -rf "$prefix"' EXIT
+cmake --install "$build" --prefix "$prefix" >/dev/null
+fail=0
+for f in bin/mlsub share/mlsub/systems/lumi.yaml share/mlsub/systems/puhti.yaml \
+         share/mlsub/templates/python.sbatch.mustache share/mlsub/templates/srun.sbatch.mustache; do
+  [ -e "$prefix/$f" ] || { echo "FAIL: $f was not installed"; fail=1; }
+done
+# The installed catalogue is the one in use.
+where=$("$prefix/bin/mlsub" show lumi | sed -n 's/^  catalogue: *//p')
+if [ "$where" != "$prefix/share/mlsub/systems/lumi.yaml" ]; then
+  echo "FAIL: installed mlsub reads $where, not $prefix/share/mlsub/systems/lumi.yaml"
+  fail=1
+fi
+# A change to the installed template shows up in the installed binary's output.
+echo "# installed template" >>"$prefix/share/mlsub/templates/python.sbatch.mustache"
+if ! "$prefix/bin/mlsub" plan --system lumi --gpus 1 train.py 2>/dev/null | grep -q "^# installed template"; then
+  echo "FAIL: installed mlsub does not render the installed templates"
+  fail=1
+fi
+# The same binary, copied elsewhere with the tree, still finds it (relocatable).
+mv "$prefix" "$prefix.moved" && mkdir "$prefix"
+trap 'rm -rf "$prefix" "$prefix.moved"' EXIT
+"$prefix.moved/bin/mlsub" plan --system lumi --gpus 1 train.py >/dev/null 2>&1 ||
+  { echo "FAIL: a moved install cannot plan"; fail=1; }
+where=$("$prefix.moved/bin/mlsub" show lumi | sed -n 's/^  catalogue: *//p')
+[ "$where" = "$prefix.moved/share/mlsub/systems/lumi.yaml" ] ||
+  { echo "FAIL: moved install reads $where"; fail=1; }
+[ "$fail" -eq 0 ] && echo "install: ok"
+exit "$fail"
