@@ -1,5 +1,7 @@
 #include <catch2/catch.hpp>
 
+#include "temp_dir.hpp"
+
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -105,8 +107,8 @@ TEST_CASE("unknown systems get a suggestion; families list their members") {
 }
 
 TEST_CASE("a later directory overrides a system of the same name") {
-  const fs::path dir = fs::temp_directory_path() / "mlsub-override-test";
-  fs::create_directories(dir);
+  const mlsub::test::TempDir tmp;
+  const fs::path& dir = tmp.path();
   std::ifstream in(k_corpus / "good" / "tiny.yaml");
   std::stringstream text;
   text << in.rdbuf();
@@ -117,7 +119,6 @@ TEST_CASE("a later directory overrides a system of the same name") {
   const auto s = catalogue.load("lumi");
   REQUIRE(s);
   CHECK(s->title == "Overridden");
-  fs::remove_all(dir);
 }
 
 TEST_CASE("the built-in catalogue loads completely") {

@@ -1,5 +1,7 @@
 #include <catch2/catch.hpp>
 
+#include "temp_dir.hpp"
+
 #include <filesystem>
 #include <fstream>
 
@@ -29,13 +31,8 @@ Plan lumi_plan(int gpus, std::vector<std::string> args = {}) {
 const std::vector<std::string> k_builtin{MLSUB_SOURCE_DIR "/templates"};
 
 // A scratch template directory, removed at the end of the test.
-struct TempTemplates {
-  fs::path dir = fs::temp_directory_path() / "mlsub-render-test";
-  TempTemplates() { fs::create_directories(dir); }
-  ~TempTemplates() { fs::remove_all(dir); }
-  void write(const std::string& name, const std::string& text) const {
-    std::ofstream(dir / name) << text;
-  }
+struct TempTemplates : mlsub::test::TempDir {
+  const fs::path& dir = path();
 };
 
 }  // namespace

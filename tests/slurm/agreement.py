@@ -1,0 +1,145 @@
+#!/usr/bin/python3
+"""mlsub's verdict against Slurm's, for a matrix of requests per system.
+
+For every partition of every system in the lab: requests at and around each
+boundary (nodes, GPUs per node, time) and invalid ones (a GPU type the site
+lacks, wrong case). Each request is judged twice:
+  * mlsub: `mlsub plan` with the request's partition, nodes, GPUs per node,
+    time and account (exit 0 = accepted);
+  * Slurm: `sbatch --test-only` of the same request written as the site's
+    directives by hand (not by mlsub), against the site's replica.
+They must agree. For requests both accept, mlsub's own script must pass
+`sbatch --test-only` too. One deliberate difference: a GPU type in the
+wrong case (`a40`) is refused by Slurm but corrected by mlsub, whose script
+(with `A40`) Slurm then accepts; those rows check exactly that. Prints the agreement table; exits 1 on any
+disagreement.
+
+Usage: agreement.py LAB_DIR MLSUB
+"""
+import json
+import os
+import subprocess
+import sys
+
+ACCOUNTS = {  # a valid account of each form
+    "project_46[0-9]{7}": "project_465000123",
+    "project_[0-9]{7}": "project_2001234",
+    "NAISS[0-9]{4}-[0-9]+-[0-9]+": "NAISS2026-22-123",
+}
+
+
+def minutes(duration):
+    days = 0
+    if "-" in duration:
+        d, duration = duration.split("-", 1)
+        days = int(d)
+    parts = [int(p) for p in duration.split(":")]
+    while len(parts) < 3:
+        parts.insert(0, 0)
+    return days * 1440 + parts[0] * 60 + parts[1]
+
+
+def fmt_minutes(m):
+    return f"{m // 1440}-{(m % 1440) // 60:02d}:{m % 60:02d}:00"
+
+
+def requests(system):
+    """(label, partition, nodes, gpus_per_node, minutes, gpu_type) tuples."""
+    out = []
+    types = system["node_types"]
+    for p in system["partitions"]:
+        ptypes = [t for t in types if not p["node_types"] or t["name"] in p["node_types"]]
+        t = ptypes[0]
+        total_nodes = sum(x["count"] for x in ptypes)
+        max_nodes = min(p["max_nodes"], total_nodes)
+        max_time = minutes(p["max_time"])
+        node_counts = sorted({1, 2, p["min_nodes"], max(1, p["min_nodes"] - 1),
+                              max_nodes, max_nodes + 1})
+        gpn_values = sorted({1, t["gpus"] // 2 or 1, t["gpus"], t["gpus"] + 1})
+        for nodes in node_counts:
+            for gpn in gpn_values:
+                for mins in (max_time, max_time + 1):
+                    out.append((f"{nodes}x{gpn} {fmt_minutes(mins)}", p["name"], nodes, gpn,
+                                mins, t["gpu_type"] if len(types) > 1 else None))
+        if len(types) > 1:
+            out.append(("unknown GPU type", p["name"], 1, 1, 60, "H200"))
+            out.append(("GPU type in the wrong case", p["name"], 1, 1, 60, t["gpu_type"].lower()))
+    return out
+
+
+def directives(system, partition, nodes, gpn, mins, gpu_type):
+    """The request as the site's #SBATCH lines, written from the catalogue's
+    rules, independently of mlsub's planner."""
+    p = next(x for x in system["partitions"] if x["name"] == partition)
+    types = system["node_types"]
+    t = next((x for x in types if x["gpu_type"] == gpu_type), types[0])
+    req = system["gpu_request"]
+    value = (req["format"].replace("{count}", str(gpn))
+             .replace("{type}", gpu_type or t["gpu_type"]))
+    cpus = min(t["cpus_per_gpu"], t["cores"])
+    lines = [f"--partition={partition}", f"--nodes={nodes}", f"--ntasks-per-node={gpn}",
+             f"--cpus-per-task={cpus}", f"--time={fmt_minutes(mins)}", f"--{req['option']}={value}"]
+    mem = system["memory"]
+    if mem["policy"] == "per_gpu" and not p["whole_node"]:
+        per_gpu = int(mem["per_gpu"].rstrip("G"))
+        lines.append(f"--mem={per_gpu * gpn}G")
+    pattern = system["account"].get("pattern")
+    lines.append(f"--account={ACCOUNTS.get(pattern, 'a01')}")
+    return lines
+
+
+def slurm_verdict(conf, script):
+    r = subprocess.run(["sbatch", "--test-only"], input=script, text=True, capture_output=True,
+                       env={**os.environ, "SLURM_CONF": conf}, timeout=30)
+    text = (r.stdout + r.stderr).strip().splitlines()
+    return r.returncode == 0, text[-1] if text else ""
+
+
+def main():
+    lab, mlsub = sys.argv[1], sys.argv[2]
+    systems = json.load(open(os.path.join(lab, "systems.json")))
+    rows = []
+    bad = []
+    for system in systems:
+        name = system["name"]
+        conf = os.path.join(lab, name, "slurm.conf")
+        agree = total = accepted = 0
+        for label, part, nodes, gpn, mins, gpu_type in requests(system):
+            lines = directives(system, part, nodes, gpn, mins, gpu_type)
+            account = next(l for l in lines if l.startswith("--account="))[10:]
+            argv = [mlsub, "plan", "--system", name, "--partition", part, "--nodes", str(nodes),
+                    "--gpus-per-node", str(gpn), "--time", fmt_minutes(mins), "--account", account]
+            if gpu_type:
+                argv += ["--gpu-type", gpu_type]
+            mine = subprocess.run(argv + ["train.py"], capture_output=True, text=True)
+            raw = "#!/bin/bash\n" + "".join(f"#SBATCH {l}\n" for l in lines) + "true\n"
+            slurm_ok, slurm_says = slurm_verdict(conf, raw)
+            total += 1
+            mlsub_ok = mine.returncode == 0
+            corrected = label == "GPU type in the wrong case"
+            if corrected:
+                slurm_ok = slurm_verdict(conf, mine.stdout)[0] if mlsub_ok else False
+            if mlsub_ok == slurm_ok:
+                agree += 1
+            else:
+                bad.append(f"{name} {part} {label}: mlsub {'accepts' if mlsub_ok else 'rejects'}"
+                           f" ({mine.stderr.strip()[:160]}), Slurm "
+                           f"{'accepts' if slurm_ok else 'rejects'} ({slurm_says[:160]})")
+            if mlsub_ok and slurm_ok:
+                accepted += 1
+                ok, says = slurm_verdict(conf, mine.stdout)
+                if not ok:
+                    bad.append(f"{name} {part} {label}: mlsub's own script is refused: {says}")
+        rows.append((name, total, accepted, agree))
+    print(f"{'system':<15} {'requests':>8} {'valid':>6} {'agree':>6}  agreement")
+    for name, total, accepted, agree in rows:
+        print(f"{name:<15} {total:>8} {accepted:>6} {agree:>6}  {100 * agree / total:6.1f} %")
+    grand = sum(r[1] for r in rows)
+    print(f"{'all':<15} {grand:>8} {sum(r[2] for r in rows):>6} {sum(r[3] for r in rows):>6}")
+    for line in bad:
+        print("DISAGREE:", line)
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,258 @@
+#!/usr/bin/python3
+"""Writes a Slurm configuration that replicates each catalogued site.
+
+Input: `mlsub systems --json` on stdin. Output, under DIR/<system>/:
+slurm.conf, gres.conf, job_submit.lua, and `real-nodes` (the nodes that get
+a slurmd). Every node of the site is declared (State=CLOUD, so that
+`sbatch --test-only` judges against the real node shapes without a slurmd);
+a few extra nodes per site, `<system>-real[1-N]`, are real: a slurmd runs
+for each, claiming the site's cores, memory and GPUs (fake GPU devices made
+with mknod), so that small jobs run for real.
+
+Usage: labconf.py DIR BASE_PORT [REAL_NODES_PER_SITE] < systems.json
+"""
+import json
+import os
+import re
+import sys
+
+UNITS = {"K": 1 / 1024, "M": 1, "G": 1024, "T": 1024 * 1024}
+
+
+def megabytes(size):
+    m = re.fullmatch(r"(\d+)([KMGT]?)", size)
+    if not m:
+        raise SystemExit(f"labconf: cannot read size {size!r}")
+    return int(int(m.group(1)) * UNITS[m.group(2) or "M"])
+
+
+def minutes(duration):
+    """Slurm's D-HH:MM:SS / HH:MM:SS / MM as whole minutes."""
+    days = 0
+    if "-" in duration:
+        d, duration = duration.split("-", 1)
+        days = int(d)
+    parts = [int(p) for p in duration.split(":")]
+    while len(parts) < 3:
+        parts.insert(0, 0)
+    h, m, s = parts
+    return days * 1440 + h * 60 + m + (1 if s else 0)
+
+
+def lua_pattern(regex):
+    """A Lua pattern for the simple regexes the catalogue uses for accounts:
+    literals, [...] classes, {n} and + repetition. Anything else is refused
+    so that the lab never enforces something other than the catalogue."""
+    out = []
+    i = 0
+    while i < len(regex):
+        c = regex[i]
+        if c == "[":
+            j = regex.index("]", i)
+            atom = regex[i : j + 1]
+            i = j + 1
+        elif c.isalnum() or c == "_":
+            atom = c
+            i += 1
+        elif c in "-.":
+            atom = "%" + c
+            i += 1
+        else:
+            raise SystemExit(f"labconf: account pattern {regex!r}: cannot translate {c!r}")
+        if i < len(regex) and regex[i] == "{":
+            j = regex.index("}", i)
+            out.append(atom * int(regex[i + 1 : j]))
+            i = j + 1
+        elif i < len(regex) and regex[i] == "+":
+            out.append(atom + "+")
+            i += 1
+        else:
+            out.append(atom)
+    return "^" + "".join(out) + "$"
+
+
+def node_names(system, node_type, multi):
+    prefix = f"{system['name']}-{node_type['name'].lower()}" if multi else system["name"]
+    width = max(3, len(str(node_type["count"])))
+    return f"{prefix}-[{1:0{width}d}-{node_type['count']:0{width}d}]"
+
+
+def write_site(root, system, port, real_count):
+    name = system["name"]
+    site = os.path.join(root, name)
+    os.makedirs(os.path.join(site, "state"), exist_ok=True)
+    os.makedirs(os.path.join(site, "dev"), exist_ok=True)
+    types = system["node_types"]
+    multi = len(types) > 1
+    default = types[0]
+    real = [f"{name}-real{i}" for i in range(1, real_count + 1)]
+    conf = [
+        f"# Replica of {name} ({system['title']}), made by tests/slurm/labconf.py",
+        f"ClusterName={name.replace('-', '')}",
+        "SlurmctldHost=localhost(127.0.0.1)",
+        f"SlurmctldPort={port}",
+        f"SlurmdPort={port + 1}",
+        "AuthType=auth/munge",
+        "CredType=cred/munge",
+        f"AuthInfo=socket={root}/munge/munge.socket.2",
+        "SlurmUser=root",
+        "SlurmdUser=root",
+        f"StateSaveLocation={site}/state",
+        f"SlurmdSpoolDir={site}/spool-%n",
+        f"SlurmctldPidFile={site}/slurmctld.pid",
+        f"SlurmdPidFile={site}/slurmd-%n.pid",
+        f"SlurmctldLogFile={site}/slurmctld.log",
+        f"SlurmdLogFile={site}/slurmd-%n.log",
+        "ProctrackType=proctrack/linuxproc",
+        "TaskPlugin=task/none",
+        "SelectType=select/cons_tres",
+        "SelectTypeParameters=CR_Core_Memory",
+        "GresTypes=gpu",
+        "EnforcePartLimits=ALL",
+        "SchedulerParameters=batch_sched_delay=0",
+        "CommunicationParameters=NoCtldInAddrAny,NoInAddrAny",
+        "SlurmdParameters=config_overrides",
+        "JobSubmitPlugins=lua",
+        "MpiDefault=none",
+        "ReturnToService=2",
+        "SlurmctldTimeout=30",
+        "SlurmdTimeout=30",
+        "InactiveLimit=0",
+        "KillWait=5",
+        "MinJobAge=300",
+        "JobCompType=jobcomp/filetxt",
+        f"JobCompLoc={site}/jobcomp.txt",
+        "",
+    ]
+    gres = ["AutoDetect=off"]
+    nodes_of_type = {}
+    for t in types:
+        gpu = f"gpu:{t['gpu_type']}:{t['gpus']}"
+        shape = f"CPUs={t['cores']} RealMemory={megabytes(t['memory'])} Gres={gpu}"
+        names = node_names(system, t, multi)
+        nodes_of_type[t["name"]] = [names]
+        conf.append(f"NodeName={names} {shape} State=CLOUD NodeAddr=127.0.0.1")
+    # Real nodes have the default node type's shape.
+    dshape = (f"CPUs={default['cores']} RealMemory={megabytes(default['memory'])} "
+              f"Gres=gpu:{default['gpu_type']}:{default['gpus']}")
+    for i, node in enumerate(real):
+        conf.append(f"NodeName={node} {dshape} NodeAddr=127.0.0.1 Port={port + 2 + i}")
+        devs = []
+        for g in range(default["gpus"]):
+            dev = os.path.join(site, "dev", f"{node}-gpu{g}")
+            if not os.path.exists(dev):
+                os.mknod(dev, 0o666 | 0o020000, os.makedev(1, 3))  # a copy of /dev/null
+            devs.append(dev)
+        for dev in devs:
+            gres.append(f"NodeName={node} Name=gpu Type={default['gpu_type']} File={dev}")
+    nodes_of_type[default["name"]].extend(real)
+    conf.append("")
+    all_nodes = ",".join(n for t in types for n in nodes_of_type[t["name"]])
+    for p in system["partitions"]:
+        if p["node_types"]:
+            nodes = ",".join(n for t in p["node_types"] for n in nodes_of_type[t])
+        else:
+            nodes = all_nodes
+        line = (f"PartitionName={p['name']} Nodes={nodes} MaxTime={minutes(p['max_time'])} "
+                f"MaxNodes={p['max_nodes']} MinNodes={p['min_nodes']} State=UP")
+        if p["whole_node"]:
+            line += " OverSubscribe=EXCLUSIVE"
+        conf.append(line)
+    with open(os.path.join(site, "slurm.conf"), "w") as f:
+        f.write("\n".join(conf) + "\n")
+    with open(os.path.join(site, "gres.conf"), "w") as f:
+        f.write("\n".join(gres) + "\n")
+    with open(os.path.join(site, "job_submit.lua"), "w") as f:
+        f.write(job_submit_lua(system))
+    with open(os.path.join(site, "real-nodes"), "w") as f:
+        f.write("".join(f"{n} {port + 2 + i}\n" for i, n in enumerate(real)))
+    with open(os.path.join(site, "port"), "w") as f:
+        f.write(f"{port}\n")
+
+
+def job_submit_lua(system):
+    """Per-job limits that Slurm alone enforces only with accounting (QOS):
+    GPUs, CPUs and node-minutes per job per partition, and the account's
+    form."""
+    limits = []
+    for p in system["partitions"]:
+        limits.append(
+            "  [%s] = {min_gpus = %d, max_gpus = %s, max_cpus = %s, max_node_minutes = %s},"
+            % (json.dumps(p["name"]), p["min_gpus"],
+               p["max_gpus"] if p["max_gpus"] is not None else "nil",
+               p["max_cpus"] if p["max_cpus"] is not None else "nil",
+               p["max_node_minutes"] if p["max_node_minutes"] is not None else "nil"))
+    pattern = system["account"].get("pattern")
+    account = json.dumps(lua_pattern(pattern)) if pattern else "nil"
+    return f"""-- Generated by tests/slurm/labconf.py from systems/{system['name']}.yaml.
+local limits = {{
+{chr(10).join(limits)}
+}}
+local account_pattern = {account}
+local NO_VAL = 4294967294
+
+local function count(v)
+  if v == nil or v >= NO_VAL then return 1 end
+  return v
+end
+
+-- GPUs per node from tres_per_node ("gres:gpu:4", "gres:gpu:a100:4") or
+-- from --gpus-per-node.
+local function gpus_per_node(job)
+  local spec = job.tres_per_node or ""
+  local n = string.match(spec, "gpu:[%w]*:?(%d+)$") or string.match(spec, "gpu:(%d+)")
+  return tonumber(n) or 0
+end
+
+function slurm_job_submit(job, part_list, uid)
+  if account_pattern ~= nil and job.account ~= nil and not string.match(job.account, account_pattern) then
+    slurm.log_user("account %s is not of the form %s", job.account, account_pattern)
+    return slurm.ESLURM_INVALID_ACCOUNT
+  end
+  local limit = limits[job.partition or ""]
+  if limit == nil then return slurm.SUCCESS end
+  local nodes = count(job.min_nodes)
+  local gpus = gpus_per_node(job) * nodes
+  if gpus < limit.min_gpus or (limit.max_gpus ~= nil and gpus > limit.max_gpus) then
+    slurm.log_user("partition %s: %d GPUs per job is outside %d-%s", job.partition, gpus,
+                   limit.min_gpus, tostring(limit.max_gpus))
+    return slurm.ESLURM_ACCOUNTING_POLICY
+  end
+  if limit.max_node_minutes ~= nil and job.time_limit ~= nil and job.time_limit < NO_VAL then
+    if nodes * job.time_limit > limit.max_node_minutes then
+      slurm.log_user("partition %s: %d nodes x %d minutes is over %d node-minutes", job.partition,
+                     nodes, job.time_limit, limit.max_node_minutes)
+      return slurm.ESLURM_ACCOUNTING_POLICY
+    end
+  end
+  if limit.max_cpus ~= nil then
+    local tasks = count(job.num_tasks)
+    local cpus = tasks * count(job.cpus_per_task)
+    if cpus > limit.max_cpus then
+      slurm.log_user("partition %s: %d CPUs per job is over %d", job.partition, cpus, limit.max_cpus)
+      return slurm.ESLURM_ACCOUNTING_POLICY
+    end
+  end
+  return slurm.SUCCESS
+end
+
+function slurm_job_modify(job, job_rec, part_list, uid)
+  return slurm.SUCCESS
+end
+"""
+
+
+def main():
+    if len(sys.argv) < 3:
+        raise SystemExit(__doc__)
+    root = os.path.abspath(sys.argv[1])
+    port = int(sys.argv[2])
+    real = int(sys.argv[3]) if len(sys.argv) > 3 else 2
+    systems = json.load(sys.stdin)
+    for i, system in enumerate(systems):
+        write_site(root, system, port + 20 * i, real)
+        print(system["name"])
+
+
+if __name__ == "__main__":
+    main()
