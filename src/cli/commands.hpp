@@ -20,5 +20,6 @@ struct Command {
 Command setup_plan_command(CLI::App& root, const GlobalOptions& global);
 Command setup_systems_command(CLI::App& root, const GlobalOptions& global);
 Command setup_show_command(CLI::App& root, const GlobalOptions& global);
+Command setup_submit_command(CLI::App& root, const GlobalOptions& global);
 
 }  // namespace mlsub::cli

@@ -34,3 +34,9 @@ void init_logging(bool verbose) {
 }
 
 }  // namespace mlsub::cli
+
+namespace mlsub::cli {
+
+void print_note(const std::string& message) { fmt::print(stderr, "mlsub: {}\n", message); }
+
+}  // namespace mlsub::cli

@@ -131,12 +131,13 @@ def write_site(root, system, port, real_count):
         shape = f"CPUs={t['cores']} RealMemory={megabytes(t['memory'])} Gres={gpu}"
         names = node_names(system, t, multi)
         nodes_of_type[t["name"]] = [names]
-        conf.append(f"NodeName={names} {shape} State=CLOUD NodeAddr=127.0.0.1")
+        # Weight: the scheduler fills real nodes first, so small jobs run.
+        conf.append(f"NodeName={names} {shape} State=CLOUD NodeAddr=127.0.0.1 Weight=100")
     # Real nodes have the default node type's shape.
     dshape = (f"CPUs={default['cores']} RealMemory={megabytes(default['memory'])} "
               f"Gres=gpu:{default['gpu_type']}:{default['gpus']}")
     for i, node in enumerate(real):
-        conf.append(f"NodeName={node} {dshape} NodeAddr=127.0.0.1 Port={port + 2 + i}")
+        conf.append(f"NodeName={node} {dshape} NodeAddr=127.0.0.1 Port={port + 2 + i} Weight=1")
         devs = []
         for g in range(default["gpus"]):
             dev = os.path.join(site, "dev", f"{node}-gpu{g}")

@@ -1,0 +1,149 @@
+// mlsub submit: plan, write the job folder, hand the script to sbatch, and
+// record the job in the journal.
+
+#include <chrono>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "commands.hpp"
+#include "exit_codes.hpp"
+#include "mlsub/submit.hpp"
+#include "output.hpp"
+#include "plan_pipeline.hpp"
+#include "request_options.hpp"
+
+namespace fs = std::filesystem;
+
+namespace mlsub::cli {
+namespace {
+
+struct SubmitOptions {
+  RequestOptions request;
+  std::string dir = "mlsub-jobs";
+  bool dry_run = false;
+  bool test_only = false;
+  int timeout_s = 60;
+};
+
+// Now, in UTC: for folder names (20261123-131500) or ISO 8601.
+std::string utc_stamp(bool iso) {
+  const std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  char buffer[32];
+  if (iso) {
+    std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  } else {
+    std::strftime(buffer, sizeof buffer, "%Y%m%d-%H%M%S", &tm);
+  }
+  return buffer;
+}
+
+int fail_with(const Error& e) {
+  print_error(e);
+  return exit_code_for(e.kind);
+}
+
+int run_submit(const GlobalOptions& global, SubmitOptions o) {
+  const std::chrono::milliseconds timeout{static_cast<long>(o.timeout_s) * 1000};
+  // Plan once for the job's name, which names the folder; then again with
+  // Slurm's output files inside that folder (unless --output was given).
+  auto first = make_plan(global, o.request);
+  if (!first) {
+    return fail_with(first.error());
+  }
+  const std::string folder_name =
+      fmt::format("{}-{}", first->plan.job_name, utc_stamp(false));
+  std::error_code ec;
+  const fs::path base = fs::absolute(o.dir, ec);
+  if (!o.request.output) {
+    o.request.output = (base / folder_name / "slurm-%j.out").string();
+  }
+  auto planned = make_plan(global, o.request);
+  if (!planned) {
+    return fail_with(planned.error());
+  }
+  for (const auto& w : planned->plan.warnings) {
+    print_warning(w);
+  }
+  auto folder = create_job_folder(base.string(), folder_name,
+                                  {{"job.sh", planned->script},
+                                   {"plan.json", to_json(planned->plan).dump(2) + "\n"}});
+  if (!folder) {
+    return fail_with(folder.error());
+  }
+  const std::string script = (fs::path(*folder) / "job.sh").string();
+  if (o.dry_run) {
+    fmt::print("{}\n", script);
+    print_note(fmt::format("dry run: nothing was submitted; to submit: sbatch {}", script));
+    return k_exit_ok;
+  }
+  if (o.test_only) {
+    auto verdict = sbatch_test_only(script, timeout);
+    if (!verdict) {
+      return fail_with(verdict.error());
+    }
+    fmt::print("{}\n", *verdict);
+    return k_exit_ok;
+  }
+  auto submitted = sbatch_submit(script, timeout);
+  if (!submitted) {
+    print_error(submitted.error());
+    print_note(fmt::format("nothing was recorded as submitted; the script is kept in {}", *folder));
+    return exit_code_for(submitted.error().kind);
+  }
+  nlohmann::json entry = {
+      {"job_id", submitted->job_id},   {"cluster", submitted->cluster},
+      {"system", planned->plan.system}, {"folder", *folder},
+      {"command_line", global.command_line}, {"submitted_at", utc_stamp(true)},
+      {"partition", planned->plan.partition}, {"job_name", planned->plan.job_name},
+  };
+  std::ofstream(fs::path(*folder) / "job-id") << submitted->job_id << "\n";
+  if (auto ok = append_journal(journal_path(), entry); !ok) {
+    // The job runs; say so, and where it is, rather than hide it.
+    print_error(ok.error());
+    fmt::print("{}\n", submitted->job_id);
+    return k_exit_io;
+  }
+  fmt::print("{}\n", submitted->job_id);
+  print_note(fmt::format("submitted job {} on {}; folder {}", submitted->job_id,
+                         planned->plan.system, *folder));
+  return k_exit_ok;
+}
+
+}  // namespace
+
+Command setup_submit_command(CLI::App& root, const GlobalOptions& global) {
+  auto options = std::make_shared<SubmitOptions>();
+  CLI::App* app = root.add_subcommand(
+      "submit", "Plan a job, write its folder, and submit it with sbatch (on a login node)");
+  add_request_options(*app, options->request);
+  app->add_option("--dir", options->dir,
+                  "Where job folders go (default: ./mlsub-jobs); each job gets NAME-TIMESTAMP/ "
+                  "with job.sh, plan.json and Slurm's output")
+      ->type_name("DIR");
+  app->add_flag("--dry-run", options->dry_run,
+                "Write the job folder and stop before sbatch; prints the script's path");
+  app->add_flag("--test-only", options->test_only,
+                "Ask Slurm whether it would accept the job (sbatch --test-only); submits nothing");
+  app->add_option("--timeout", options->timeout_s,
+                  "Seconds to wait for sbatch before giving up (default: 60)")
+      ->check(CLI::Range(1, 3600))
+      ->type_name("SECONDS");
+  app->footer(
+      "Examples:\n"
+      "  mlsub submit --system lumi --gpus 8 --account project_465000123 train.py -- --lr 3e-4\n"
+      "  mlsub submit --system roihu --gpus 4 --test-only train.py\n"
+      "  mlsub submit --system puhti --gpus 1 --dry-run train.py\n"
+      "\n"
+      "Prints the job id on stdout. Every submission is recorded in the journal,\n"
+      "$MLSUB_JOURNAL or ~/.local/share/mlsub/jobs.jsonl (one JSON object a line).\n"
+      "Exit codes as for plan, and 5 when sbatch fails (Slurm's message is shown;\n"
+      "the job folder is kept), 7 when a file cannot be written.");
+  return Command{app, [&global, options]() { return run_submit(global, *options); }};
+}
+
+}  // namespace mlsub::cli

@@ -1,0 +1,102 @@
+#!/bin/bash
+# mlsub submit against a real Slurm (the lab's LUMI and Mahti replicas):
+# --test-only, --dry-run, real 1-GPU and 2-node jobs, the journal, 20
+# concurrent submits, and the faults: sbatch missing, refusing, printing
+# garbage, hanging; a folder that cannot be written. Needs root (77 without).
+. "$(dirname "$0")/../cli/lib.sh"
+here=$(cd "$(dirname "$0")" && pwd)
+if [ "$(id -u)" -ne 0 ]; then echo "skipped: the Slurm lab needs root"; exit 77; fi
+for v in $(compgen -e | grep '^SBATCH_'); do unset "$v"; done
+lab=$work/lab
+MLSUB_LAB_PORT=18000 bash "$here/lab.sh" start "$lab" lumi mahti >/dev/null || exit 1
+trap 'bash "$here/lab.sh" stop "$lab"; rm -rf "$work"' EXIT
+export SLURM_CONF=$lab/lumi/slurm.conf
+export MLSUB_JOURNAL=$work/jobs.jsonl
+cd "$work" || exit 1
+mkdir -p bin
+printf '#!/bin/bash\nexit 0\n' >bin/module   # the sites' module command
+cat >hello.sh <<'SH'
+#!/bin/bash
+echo "rank=$RANK local=$LOCAL_RANK world=$WORLD_SIZE node=$SLURMD_NODENAME args=$*"
+SH
+chmod +x bin/module hello.sh
+export PATH=$work/bin:$PATH
+acct=(--account project_465000123)
+
+wait_done() {  # wait_done JOBID: until Slurm no longer lists it as pending/running
+  local i
+  for ((i = 0; i < 300; i++)); do
+    [ -z "$(squeue -h -j "$1" 2>/dev/null)" ] && return 0
+    sleep 0.1
+  done
+  return 1
+}
+
+# --test-only: Slurm's verdict; the placeholder account is refused by it.
+run submit --system lumi --gpus 1 "${acct[@]}" --test-only ./hello.sh
+expect_rc 0; expect_stdout_has "sbatch: Job"
+run submit --system lumi --gpus 1 --test-only ./hello.sh
+expect_rc 5; expect_stderr_has "Slurm would refuse the job"; expect_stderr_has "account"
+
+# --dry-run: a complete folder, nothing submitted, nothing recorded.
+run submit --system lumi --gpus 1 "${acct[@]}" --dry-run --dir "$work/dry" ./hello.sh
+expect_rc 0
+folder=$(dirname "$(cat "$out")")
+if [ -f "$folder/job.sh" ] && [ -f "$folder/plan.json" ]; then ok; else bad "dry run folder incomplete"; fi
+if [ -e "$MLSUB_JOURNAL" ]; then bad "a dry run wrote the journal"; else ok; fi
+if ls -A "$work/dry" | grep -q '^\.mlsub-new'; then bad "a temporary folder was left"; else ok; fi
+
+# A real 1-GPU job and a real 2-node job: the program sees its ranks.
+run submit --system lumi --gpus 1 "${acct[@]}" --dir "$work/jobs" ./hello.sh -- 'a b' '$(id)'
+expect_rc 0
+job1=$(cat "$out")
+run submit --system lumi --nodes 2 --gpus-per-node 2 "${acct[@]}" --dir "$work/jobs" ./hello.sh
+expect_rc 0
+job2=$(cat "$out")
+wait_done "$job1" && wait_done "$job2" || bad "jobs did not finish"
+out1=$(cat "$work"/jobs/hello-*/slurm-"$job1".out 2>/dev/null)
+[ "$out1" = 'rank= local= world= node=lumi-real1 args=a b $(id)' ] && ok || bad "1-GPU job printed: $out1"
+ranks=$(sort "$work"/jobs/hello-*/slurm-"$job2".out 2>/dev/null | cut -d' ' -f1-4 | tr '\n' ' ')
+[ "$ranks" = "rank=0 local=0 world=4 node=lumi-real1 rank=1 local=1 world=4 node=lumi-real1 rank=2 local=0 world=4 node=lumi-real2 rank=3 local=1 world=4 node=lumi-real2 " ] &&
+  ok || bad "2-node job printed: $ranks"
+[ "$(wc -l <"$MLSUB_JOURNAL")" -eq 2 ] && ok || bad "journal has $(wc -l <"$MLSUB_JOURNAL") lines, expected 2"
+/usr/bin/python3 -c 'import json,sys; [json.loads(l)["job_id"] for l in open(sys.argv[1])]' "$MLSUB_JOURNAL" && ok || bad "journal lines are not JSON"
+grep -q "\"job_id\":\"$job2\"" "$MLSUB_JOURNAL" && ok || bad "job $job2 is not in the journal"
+
+# 20 concurrent submits: 20 jobs, 20 whole journal lines.
+: >"$MLSUB_JOURNAL"
+for i in $(seq 20); do
+  SLURM_CONF=$lab/mahti/slurm.conf "$MLSUB" submit --system mahti --gpus 1 --account project_2001234 --dir "$work/many" \
+    ./hello.sh -- "$i" >"$work/many.$i" 2>&1 &
+done
+wait
+ids=$(cat "$work"/many.* | grep -cE '^[0-9]+$')
+[ "$ids" -eq 20 ] && ok || bad "20 concurrent submits gave $ids job ids"
+[ "$(ls "$work/many" | wc -l)" -eq 20 ] && ok || bad "20 concurrent submits gave $(ls "$work/many" | wc -l) folders"
+n=$(/usr/bin/python3 -c 'import json,sys; print(len({json.loads(l)["job_id"] for l in open(sys.argv[1])}))' "$MLSUB_JOURNAL")
+[ "$n" -eq 20 ] && ok || bad "journal holds $n distinct jobs, expected 20"
+
+# Faults. sbatch not on PATH: say where submit works.
+PATH=/nonexistent run submit --system lumi --gpus 1 "${acct[@]}" ./hello.sh
+expect_rc 5; expect_stderr_has "sbatch is not on PATH: mlsub submit needs a Slurm login node"
+# Stand-ins for what a real Slurm cannot do on demand: refuse with a
+# message, print garbage, hang.
+mkdir -p fake
+printf '#!/bin/bash\necho "sbatch: error: Batch job submission failed: Invalid qos specification" >&2\nexit 1\n' >fake/sbatch
+chmod +x fake/sbatch
+: >"$MLSUB_JOURNAL"
+PATH=$work/fake:$PATH run submit --system lumi --gpus 1 "${acct[@]}" --dir "$work/f1" ./hello.sh
+expect_rc 5; expect_stderr_has "sbatch refused the job: sbatch: error: Batch job submission failed: Invalid qos specification"
+expect_stderr_has "the script is kept in"
+[ -s "$MLSUB_JOURNAL" ] && bad "a refused job was recorded" || ok
+printf '#!/bin/bash\necho "<html>proxy error</html>"\n' >fake/sbatch
+PATH=$work/fake:$PATH run submit --system lumi --gpus 1 "${acct[@]}" --dir "$work/f2" ./hello.sh
+expect_rc 5; expect_stderr_has "sbatch printed no job id"
+printf '#!/bin/bash\nsleep 30\n' >fake/sbatch
+PATH=$work/fake:$PATH run submit --system lumi --gpus 1 "${acct[@]}" --timeout 1 --dir "$work/f3" ./hello.sh
+expect_rc 5; expect_stderr_has "did not finish within 1 s"
+# A folder that cannot be made.
+run submit --system lumi --gpus 1 "${acct[@]}" --dir /proc/mlsub-cannot ./hello.sh
+expect_rc 7; expect_stderr_has "choose another"
+expect_stderr_lines 1
+finish
