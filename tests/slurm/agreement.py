@@ -21,22 +21,13 @@ import os
 import subprocess
 import sys
 
+from labconf import minutes  # the same reading of Slurm durations as the lab
+
 ACCOUNTS = {  # a valid account of each form
     "project_46[0-9]{7}": "project_465000123",
     "project_[0-9]{7}": "project_2001234",
     "NAISS[0-9]{4}-[0-9]+-[0-9]+": "NAISS2026-22-123",
 }
-
-
-def minutes(duration):
-    days = 0
-    if "-" in duration:
-        d, duration = duration.split("-", 1)
-        days = int(d)
-    parts = [int(p) for p in duration.split(":")]
-    while len(parts) < 3:
-        parts.insert(0, 0)
-    return days * 1440 + parts[0] * 60 + parts[1]
 
 
 def fmt_minutes(m):
