@@ -37,5 +37,5 @@ for script in "$MLSUB_SOURCE_DIR"/tests/golden/*/*.sbatch; do
 done
 echo "golden scripts against the lab: $failures failed"
 
-/usr/bin/python3 "$here/agreement.py" "$lab" "$MLSUB" || failures=$((failures + 1))
+PYTHONDONTWRITEBYTECODE=1 /usr/bin/python3 "$here/agreement.py" "$lab" "$MLSUB" || failures=$((failures + 1))
 [ "$failures" -eq 0 ]
