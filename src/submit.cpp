@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -65,15 +66,68 @@ Expected<Submitted> parse_parsable(std::string_view out) {
   return s;
 }
 
-Expected<Submitted> sbatch_submit(const std::string& script, std::chrono::milliseconds timeout) {
-  auto r = run_process({"sbatch", "--parsable", script}, timeout, k_no_sbatch);
+Expected<Submitted> sbatch_submit(const std::string& script, const std::string& comment,
+                                  std::chrono::milliseconds timeout) {
+  auto r = run_process({"sbatch", "--parsable", "--comment=" + comment, script}, timeout,
+                       k_no_sbatch);
   if (!r) {
-    return tl::unexpected(r.error());
+    Error e = r.error();
+    e.unclear = e.message.find("did not finish") != std::string::npos;  // killed mid-way
+    return tl::unexpected(e);
   }
   if (r->exit_code != 0) {
     return fail(ErrorKind::slurm, fmt::format("sbatch refused the job: {}", one_line(r->err)));
   }
-  return parse_parsable(r->out);
+  auto parsed = parse_parsable(r->out);
+  if (!parsed) {
+    Error e = parsed.error();
+    e.unclear = true;  // sbatch said it succeeded, but not with what
+    return tl::unexpected(e);
+  }
+  return parsed;
+}
+
+std::string request_id(const std::vector<std::string>& command_line, const std::string& cwd) {
+  // FNV-1a, 64 bits: stable across runs and builds, unlike std::hash.
+  std::uint64_t h = 14695981039346656037ULL;
+  auto mix = [&h](std::string_view text) {
+    for (const char c : text) {
+      h ^= static_cast<unsigned char>(c);
+      h *= 1099511628211ULL;
+    }
+    h ^= 0xff;  // a separator no argument can contain in this position
+    h *= 1099511628211ULL;
+  };
+  mix(cwd);
+  for (const auto& word : command_line) {
+    mix(word);
+  }
+  return fmt::format("{:016x}", h);
+}
+
+Expected<std::optional<std::string>> find_job_by_comment(const std::string& comment,
+                                                         std::chrono::milliseconds timeout) {
+  auto r = run_process({"squeue", "--noheader", "--format", "%i|%k"}, timeout, k_no_sbatch);
+  if (!r) {
+    return tl::unexpected(r.error());
+  }
+  if (r->exit_code != 0) {
+    return fail(ErrorKind::slurm, fmt::format("squeue failed: {}", one_line(r->err)));
+  }
+  std::size_t at = 0;
+  while (at < r->out.size()) {
+    auto end = r->out.find('\n', at);
+    if (end == std::string::npos) {
+      end = r->out.size();
+    }
+    const std::string_view line(r->out.data() + at, end - at);
+    at = end + 1;
+    const auto bar = line.find('|');
+    if (bar != std::string_view::npos && trim(line.substr(bar + 1)) == comment) {
+      return std::optional<std::string>(std::string(line.substr(0, bar)));
+    }
+  }
+  return std::optional<std::string>();
 }
 
 Expected<std::string> sbatch_test_only(const std::string& script,
@@ -170,6 +224,68 @@ Expected<void> append_journal(const std::string& path, const nlohmann::json& ent
     return fail(ErrorKind::io, fmt::format("cannot write the journal {}: {}", path, why));
   }
   return {};
+}
+
+Expected<std::vector<nlohmann::json>> read_journal(const std::string& path, int& skipped) {
+  std::vector<nlohmann::json> entries;
+  skipped = 0;
+  std::ifstream in(path);
+  if (!in) {
+    std::error_code ec;
+    if (fs::exists(path, ec)) {
+      return fail(ErrorKind::io, fmt::format("cannot read the journal {}", path));
+    }
+    return entries;
+  }
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.empty()) {
+      continue;
+    }
+    auto entry = nlohmann::json::parse(line, nullptr, false);
+    if (entry.is_discarded() || !entry.is_object() || !entry.contains("job_id") ||
+        !entry["job_id"].is_string()) {
+      ++skipped;
+      continue;
+    }
+    entries.push_back(std::move(entry));
+  }
+  return entries;
+}
+
+Expected<std::string> output_file(const std::string& pattern, const std::string& job_id,
+                                  const std::string& job_name, const std::string& cwd) {
+  std::string out;
+  for (std::size_t i = 0; i < pattern.size(); ++i) {
+    if (pattern[i] != '%' || i + 1 == pattern.size()) {
+      out += pattern[i];
+      continue;
+    }
+    const char code = pattern[++i];
+    switch (code) {
+      case 'j':
+        out += job_id;
+        break;
+      case 'x':
+        out += job_name;
+        break;
+      case 'u': {
+        const char* user = std::getenv("USER");
+        out += user != nullptr ? user : "";
+        break;
+      }
+      case '%':
+        out += '%';
+        break;
+      default:
+        return fail(ErrorKind::usage,
+                    fmt::format("cannot tell which file '{}' names (%{} is not supported here); "
+                                "look in the job's folder",
+                                pattern, code));
+    }
+  }
+  const fs::path p(out);
+  return p.is_absolute() ? out : (fs::path(cwd) / p).string();
 }
 
 }  // namespace mlsub

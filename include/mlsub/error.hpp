@@ -20,6 +20,9 @@ enum class ErrorKind {
 struct Error {
   ErrorKind kind;
   std::string message;
+  // The failed operation may still have taken effect (a command that hung
+  // or answered garbage): retrying blindly could do it twice.
+  bool unclear = false;
 };
 
 template <typename T>

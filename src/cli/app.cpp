@@ -83,6 +83,9 @@ int run(int argc, char** argv) {
       setup_systems_command(app, global),
       setup_show_command(app, global),
       setup_submit_command(app, global),
+      setup_status_command(app, global),
+      setup_cancel_command(app, global),
+      setup_logs_command(app, global),
   };
 
   if (auto message = unknown_command(argc, argv, app)) {
@@ -98,7 +101,7 @@ int run(int argc, char** argv) {
     std::string message = e.what();
     if (e.get_name() == "RequiredError" && message.find("subcommand") != std::string::npos) {
       message = "no command given; try mlsub plan --help";
-      print_error(message + " (commands: plan, systems, show, submit)");
+      print_error(message + " (commands: plan, systems, show, submit, status, cancel, logs)");
       return k_exit_usage;
     }
     print_error(message + hint_for(e, app));

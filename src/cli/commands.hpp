@@ -21,5 +21,8 @@ Command setup_plan_command(CLI::App& root, const GlobalOptions& global);
 Command setup_systems_command(CLI::App& root, const GlobalOptions& global);
 Command setup_show_command(CLI::App& root, const GlobalOptions& global);
 Command setup_submit_command(CLI::App& root, const GlobalOptions& global);
+Command setup_status_command(CLI::App& root, const GlobalOptions& global);
+Command setup_cancel_command(CLI::App& root, const GlobalOptions& global);
+Command setup_logs_command(CLI::App& root, const GlobalOptions& global);
 
 }  // namespace mlsub::cli

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.hpp"
+#include "jobs.hpp"
 #include "exit_codes.hpp"
 #include "mlsub/submit.hpp"
 #include "output.hpp"
@@ -19,14 +20,6 @@ namespace fs = std::filesystem;
 
 namespace mlsub::cli {
 namespace {
-
-struct SubmitOptions {
-  RequestOptions request;
-  std::string dir = "mlsub-jobs";
-  bool dry_run = false;
-  bool test_only = false;
-  int timeout_s = 60;
-};
 
 // Now, in UTC: for folder names (20261123-131500) or ISO 8601.
 std::string utc_stamp(bool iso) {
@@ -40,6 +33,39 @@ std::string utc_stamp(bool iso) {
     std::strftime(buffer, sizeof buffer, "%Y%m%d-%H%M%S", &tm);
   }
   return buffer;
+}
+
+struct SubmitOptions {
+  RequestOptions request;
+  std::string dir = "mlsub-jobs";
+  bool dry_run = false;
+  bool test_only = false;
+  bool wait = false;
+  int timeout_s = 60;
+};
+
+// A retry after an unclear failure (sbatch hung, or answered without a job
+// id) must not make a second job. Such a failure leaves a marker named
+// after the request; the next submit of the same request looks for a job
+// with the request's comment before it submits.
+fs::path unclear_marker(const std::string& id) {
+  return fs::path(journal_path()).parent_path() / "unclear" / id;
+}
+
+void mark_unclear(const std::string& id) {
+  std::error_code ec;
+  fs::create_directories(unclear_marker(id).parent_path(), ec);
+  std::ofstream(unclear_marker(id)) << "\n";
+}
+
+nlohmann::json journal_entry(const GlobalOptions& global, const PlannedJob& planned,
+                             const Submitted& submitted, const std::string& folder,
+                             const std::string& cwd, const std::string& output) {
+  return {{"job_id", submitted.job_id},     {"cluster", submitted.cluster},
+          {"system", planned.plan.system},  {"partition", planned.plan.partition},
+          {"job_name", planned.plan.job_name}, {"folder", folder},
+          {"cwd", cwd},                      {"output", output},
+          {"command_line", global.command_line}, {"submitted_at", utc_stamp(true)}};
 }
 
 int fail_with(const Error& e) {
@@ -76,6 +102,7 @@ int run_submit(const GlobalOptions& global, SubmitOptions o) {
     return fail_with(folder.error());
   }
   const std::string script = (fs::path(*folder) / "job.sh").string();
+  const std::string cwd = fs::current_path(ec).string();
   if (o.dry_run) {
     fmt::print("{}\n", script);
     print_note(fmt::format("dry run: nothing was submitted; to submit: sbatch {}", script));
@@ -89,29 +116,68 @@ int run_submit(const GlobalOptions& global, SubmitOptions o) {
     fmt::print("{}\n", *verdict);
     return k_exit_ok;
   }
-  auto submitted = sbatch_submit(script, timeout);
-  if (!submitted) {
-    print_error(submitted.error());
-    print_note(fmt::format("nothing was recorded as submitted; the script is kept in {}", *folder));
-    return exit_code_for(submitted.error().kind);
+  const std::string id = request_id(global.command_line, cwd);
+  const std::string comment = "mlsub:" + id;
+  std::optional<Submitted> submitted;
+  if (fs::exists(unclear_marker(id), ec)) {
+    auto earlier = find_job_by_comment(comment, timeout);
+    if (!earlier) {
+      return fail_with(earlier.error());
+    }
+    if (*earlier) {
+      print_note(fmt::format("job {} from an earlier attempt of this request (whose sbatch "
+                             "failed unclearly) is already queued; not submitting it again",
+                             **earlier));
+      submitted = Submitted{**earlier, ""};
+    }
   }
-  nlohmann::json entry = {
-      {"job_id", submitted->job_id},   {"cluster", submitted->cluster},
-      {"system", planned->plan.system}, {"folder", *folder},
-      {"command_line", global.command_line}, {"submitted_at", utc_stamp(true)},
-      {"partition", planned->plan.partition}, {"job_name", planned->plan.job_name},
-  };
+  if (!submitted) {
+    auto made = sbatch_submit(script, comment, timeout);
+    if (!made) {
+      print_error(made.error());
+      if (made.error().unclear) {
+        mark_unclear(id);
+        print_note(fmt::format("the job may or may not exist (squeue --me tells); running the "
+                               "same mlsub submit again will not submit it twice; the script is "
+                               "in {}",
+                               *folder));
+      } else {
+        print_note(fmt::format("nothing was submitted; the script is kept in {}", *folder));
+      }
+      return exit_code_for(made.error().kind);
+    }
+    submitted = *made;
+  }
+  fs::remove(unclear_marker(id), ec);
   std::ofstream(fs::path(*folder) / "job-id") << submitted->job_id << "\n";
-  if (auto ok = append_journal(journal_path(), entry); !ok) {
+  const std::string output = planned->plan.output.value_or("");
+  if (auto ok = append_journal(journal_path(),
+                               journal_entry(global, *planned, *submitted, *folder, cwd, output));
+      !ok) {
     // The job runs; say so, and where it is, rather than hide it.
     print_error(ok.error());
     fmt::print("{}\n", submitted->job_id);
     return k_exit_io;
   }
   fmt::print("{}\n", submitted->job_id);
+  std::fflush(stdout);
   print_note(fmt::format("submitted job {} on {}; folder {}", submitted->job_id,
                          planned->plan.system, *folder));
-  return k_exit_ok;
+  if (!o.wait) {
+    return k_exit_ok;
+  }
+  auto done = wait_for_job(submitted->job_id, std::chrono::milliseconds(500), timeout);
+  if (!done) {
+    return fail_with(done.error());
+  }
+  if (done->state != "COMPLETED") {
+    print_error(fmt::format("job {} ended {}{}; its output is in {}", submitted->job_id,
+                            done->state,
+                            done->exit_code ? fmt::format(" with exit code {}", *done->exit_code)
+                                            : "",
+                            *folder));
+  }
+  return done->exit_code.value_or(done->state == "COMPLETED" ? 0 : 1);
 }
 
 }  // namespace
@@ -129,6 +195,8 @@ Command setup_submit_command(CLI::App& root, const GlobalOptions& global) {
                 "Write the job folder and stop before sbatch; prints the script's path");
   app->add_flag("--test-only", options->test_only,
                 "Ask Slurm whether it would accept the job (sbatch --test-only); submits nothing");
+  app->add_flag("--wait", options->wait,
+                "Follow the job to its end (a status line on stderr) and exit with its exit code");
   app->add_option("--timeout", options->timeout_s,
                   "Seconds to wait for sbatch before giving up (default: 60)")
       ->check(CLI::Range(1, 3600))

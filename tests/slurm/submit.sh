@@ -1,14 +1,16 @@
 #!/bin/bash
-# mlsub submit against a real Slurm (the lab's LUMI and Mahti replicas):
-# --test-only, --dry-run, real 1-GPU and 2-node jobs, the journal, 20
-# concurrent submits, and the faults: sbatch missing, refusing, printing
-# garbage, hanging; a folder that cannot be written. Needs root (77 without).
+# mlsub submit, status, cancel and logs against a real Slurm (the lab's
+# LUMI and Mahti replicas): --test-only, --dry-run, real 1-GPU and 2-node
+# jobs, --wait, the journal, 20 concurrent submits, and the faults: sbatch
+# missing, refusing, printing garbage, hanging; a retry after an unclear
+# failure; a folder that cannot be written; the controller down. Needs root
+# (77 without).
 . "$(dirname "$0")/../cli/lib.sh"
 here=$(cd "$(dirname "$0")" && pwd)
 if [ "$(id -u)" -ne 0 ]; then echo "skipped: the Slurm lab needs root"; exit 77; fi
 for v in $(compgen -e | grep '^SBATCH_'); do unset "$v"; done
 lab=$work/lab
-MLSUB_LAB_PORT=18000 bash "$here/lab.sh" start "$lab" lumi mahti >/dev/null || exit 1
+MLSUB_LAB_PORT=${MLSUB_SUBMIT_LAB_PORT:-18000} bash "$here/lab.sh" start "$lab" lumi mahti >/dev/null || exit 1
 trap 'bash "$here/lab.sh" stop "$lab"; rm -rf "$work"' EXIT
 export SLURM_CONF=$lab/lumi/slurm.conf
 export MLSUB_JOURNAL=$work/jobs.jsonl
@@ -37,6 +39,14 @@ run submit --system lumi --gpus 1 "${acct[@]}" --test-only ./hello.sh
 expect_rc 0; expect_stdout_has "sbatch: Job"
 run submit --system lumi --gpus 1 --test-only ./hello.sh
 expect_rc 5; expect_stderr_has "Slurm would refuse the job"; expect_stderr_has "account"
+
+# plan --validate: the script on stdout, Slurm's verdict on stderr.
+run plan --system lumi --gpus 1 "${acct[@]}" --validate ./hello.sh
+expect_rc 0; expect_stdout_has "#SBATCH --partition=small-g"; expect_stderr_has "Slurm would accept the job"
+run plan --system lumi --gpus 1 --validate ./hello.sh
+expect_rc 5; expect_stderr_has "Slurm would refuse the job"
+PATH=/nonexistent run plan --system lumi --gpus 1 --validate ./hello.sh
+expect_rc 5; expect_stderr_has "needs a Slurm login node"
 
 # --dry-run: a complete folder, nothing submitted, nothing recorded.
 run submit --system lumi --gpus 1 "${acct[@]}" --dry-run --dir "$work/dry" ./hello.sh
@@ -95,8 +105,67 @@ expect_rc 5; expect_stderr_has "sbatch printed no job id"
 printf '#!/bin/bash\nsleep 30\n' >fake/sbatch
 PATH=$work/fake:$PATH run submit --system lumi --gpus 1 "${acct[@]}" --timeout 1 --dir "$work/f3" ./hello.sh
 expect_rc 5; expect_stderr_has "did not finish within 1 s"
+# --wait follows a job to its end and exits with its exit code; status and
+# logs find it afterwards.
+printf '#!/bin/bash\necho "started"\nexit 3\n' >fails.sh
+chmod +x fails.sh
+run submit --system lumi --gpus 1 "${acct[@]}" --dir "$work/w" --wait ./fails.sh
+expect_rc 3; expect_stderr_has "ended FAILED with exit code 3"
+failed_id=$(head -1 "$out")
+run status "$failed_id"
+expect_rc 0; expect_stdout_has "FAILED (exit 3)"; expect_stdout_has "$work/w/fails-"
+run status --json "$failed_id"
+expect_rc 0
+/usr/bin/python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d[0]["exit_code"] == 3 and d[0]["state"] == "FAILED"' "$out" && ok || bad "status --json"
+run logs "$failed_id"
+expect_rc 0; expect_stdout_has "started"
+
+# A long job: status lists it (unfinished jobs by default), cancel stops it,
+# logs --follow returns when it has ended.
+printf '#!/bin/bash\necho "long job up"\nsleep 120\n' >long.sh
+chmod +x long.sh
+run submit --system lumi --gpus 1 "${acct[@]}" --dir "$work/l" ./long.sh
+long_id=$(cat "$out")
+for _ in $(seq 100); do
+  [ "$(squeue -h -j "$long_id" -o %T)" = RUNNING ] && break
+  sleep 0.1
+done
+run status
+expect_rc 0; expect_stdout_has "$long_id"; expect_stdout_has "RUNNING"; expect_stdout_lacks "FAILED"
+run cancel "$long_id"
+expect_rc 0
+run logs --follow "$long_id"
+expect_rc 0; expect_stdout_has "long job up"
+run status "$long_id"
+expect_stdout_has "CANCELLED"
+run cancel '1;id'
+expect_rc 2; expect_stderr_has "is not a Slurm job id"
+run logs 999999
+expect_rc 2; expect_stderr_has "is not in the journal"
+
+# A retry after an unclear failure does not make a second job: this sbatch
+# submits for real, then answers garbage.
+printf '#!/bin/bash\n/usr/bin/sbatch "$@" >/dev/null || exit 1\necho "Submitted?"\n' >fake/sbatch
+chmod +x fake/sbatch
+PATH=$work/fake:$PATH run submit --system lumi --gpus 1 "${acct[@]}" --dir "$work/r" ./long.sh -- retry
+expect_rc 5; expect_stderr_has "will not submit it twice"
+run submit --system lumi --gpus 1 "${acct[@]}" --dir "$work/r" ./long.sh -- retry
+expect_rc 0; expect_stderr_has "already queued; not submitting it again"
+retry_id=$(cat "$out")
+n=$(squeue -h -o %k | grep -c '^mlsub:')
+[ "$n" -eq 1 ] && ok || bad "$n mlsub jobs queued after the retry, expected 1"
+grep -q "\"job_id\":\"$retry_id\"" "$MLSUB_JOURNAL" && ok || bad "the adopted job is not in the journal"
+scancel "$retry_id"
+
 # A folder that cannot be made.
 run submit --system lumi --gpus 1 "${acct[@]}" --dir /proc/mlsub-cannot ./hello.sh
 expect_rc 7; expect_stderr_has "choose another"
 expect_stderr_lines 1
+
+# The controller down (stopped for real): one clear line, exit 5.
+scontrol shutdown slurmctld >/dev/null 2>&1
+run submit --system lumi --gpus 1 "${acct[@]}" --timeout 20 --dir "$work/down" ./hello.sh
+expect_rc 5; expect_stderr_has "mlsub: error: "
+run status
+expect_rc 5
 finish
