@@ -1,0 +1,55 @@
+#!/bin/bash
+# A real run on every site's replica: a 1-GPU job and a 2-node job whose
+# program prints its rank, local rank and node from the environment the
+# batch script sets, each submitted with --wait; then the outputs in the job
+# folders and the journal are checked. Needs root (77 without).
+. "$(dirname "$0")/../cli/lib.sh"
+here=$(cd "$(dirname "$0")" && pwd)
+if [ "$(id -u)" -ne 0 ]; then echo "skipped: the Slurm lab needs root"; exit 77; fi
+for v in $(compgen -e | grep '^SBATCH_'); do unset "$v"; done
+lab=$work/lab
+MLSUB_LAB_PORT=${MLSUB_SITES_LAB_PORT:-16000} bash "$here/lab.sh" start "$lab" >/dev/null || exit 1
+trap 'bash "$here/lab.sh" stop "$lab"; rm -rf "$work"' EXIT
+export MLSUB_JOURNAL=$work/jobs.jsonl
+cd "$work" || exit 1
+mkdir -p bin
+printf '#!/bin/bash\nexit 0\n' >bin/module
+cat >ranks.sh <<'SH'
+#!/bin/bash
+echo "rank=${RANK:--} local=${LOCAL_RANK:--} world=${WORLD_SIZE:--} node=$SLURMD_NODENAME"
+SH
+chmod +x bin/module ranks.sh
+export PATH=$work/bin:$PATH
+
+account_for() {
+  case $1 in
+    lumi) echo project_465000123 ;;
+    puhti | mahti | roihu) echo project_2001234 ;;
+    alvis) echo NAISS2026-22-123 ;;
+    *) echo a01 ;;
+  esac
+}
+
+jobs=0
+for conf in "$lab"/*/slurm.conf; do
+  site=$(basename "$(dirname "$conf")")
+  export SLURM_CONF=$conf
+  acct=$(account_for "$site")
+  run submit --system "$site" --gpus 1 --account "$acct" --dir "$work/$site" --wait ./ranks.sh
+  expect_rc 0
+  id=$(head -1 "$out")
+  got=$(cat "$work/$site"/ranks-*/slurm-"$id".out 2>/dev/null)
+  [ "$got" = "rank=- local=- world=- node=$site-real1" ] && ok || bad "$site 1 GPU printed: $got"
+  run submit --system "$site" --nodes 2 --gpus-per-node 2 --account "$acct" --dir "$work/$site" \
+    --wait ./ranks.sh
+  expect_rc 0
+  id=$(head -1 "$out")
+  got=$(sort "$work/$site"/ranks-*/slurm-"$id".out 2>/dev/null | tr '\n' ' ')
+  want="rank=0 local=0 world=4 node=$site-real1 rank=1 local=1 world=4 node=$site-real1 "
+  want+="rank=2 local=0 world=4 node=$site-real2 rank=3 local=1 world=4 node=$site-real2 "
+  [ "$got" = "$want" ] && ok || bad "$site 2 nodes printed: $got"
+  jobs=$((jobs + 2))
+done
+n=$(/usr/bin/python3 -c 'import json,sys; print(len([json.loads(l) for l in open(sys.argv[1])]))' "$MLSUB_JOURNAL")
+[ "$n" -eq "$jobs" ] && ok || bad "journal has $n jobs, expected $jobs"
+finish
