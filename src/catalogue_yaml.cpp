@@ -185,6 +185,22 @@ Environment read_environment(MapReader& top) {
   MapReader r(node, "environment", top.problems());
   out.module_use = r.text_list("module_use");
   out.modules = r.text_list("modules");
+  if (const YAML::Node c = r.child("container", false); c.IsDefined()) {
+    MapReader cr(c, "environment.container", top.problems());
+    ContainerRule rule;
+    rule.runtime = cr.text("runtime", false).value_or("apptainer");
+    if (rule.runtime != "apptainer" && rule.runtime != "singularity") {
+      cr.problem("runtime",
+                 fmt::format("must be apptainer or singularity, got '{}'", rule.runtime));
+    }
+    rule.arch = cr.text("arch", false).value_or("x86_64");
+    if (rule.arch != "x86_64" && rule.arch != "aarch64") {
+      cr.problem("arch", fmt::format("must be x86_64 or aarch64, got '{}'", rule.arch));
+    }
+    rule.source = read_source(cr);
+    cr.finish();
+    out.container = rule;
+  }
   out.source = read_source(r);
   r.finish();
   return out;

@@ -338,6 +338,102 @@ std::string default_job_name(const std::string& program) {
   return name.empty() ? "mlsub" : name;
 }
 
+bool is_identifier(std::string_view name) {
+  if (name.empty() || std::isdigit(static_cast<unsigned char>(name.front()))) {
+    return false;
+  }
+  return std::all_of(name.begin(), name.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
+  });
+}
+
+// Modules, virtual environment, container and exported variables.
+Expected<void> choose_environment(const System& s, const Request& r, Plan& plan) {
+  plan.module_use = s.environment.module_use;
+  if (r.modules.empty()) {
+    plan.modules = s.environment.modules;
+    if (!plan.modules.empty()) {
+      plan.reasons.push_back({"modules", fmt::format("{}", fmt::join(plan.modules, " ")),
+                              "the site's software environment for PyTorch",
+                              s.environment.source.url});
+    }
+  } else {
+    plan.modules = r.modules;
+    plan.reasons.push_back({"modules", fmt::format("{}", fmt::join(plan.modules, " ")),
+                            "asked for with --module, instead of the site's default", ""});
+  }
+  for (const auto& m : plan.modules) {
+    if (m.empty() || has_control_char(m)) {
+      return fail(ErrorKind::usage, "--module: a module name is empty or holds a control "
+                                    "character");
+    }
+  }
+  if (r.venv) {
+    if (r.venv->empty() || has_control_char(*r.venv)) {
+      return fail(ErrorKind::usage, "--venv: give the path of the virtual environment");
+    }
+    plan.venv = *r.venv + "/bin/activate";
+    plan.reasons.push_back({"venv", *r.venv, "activated after the modules, so its packages "
+                                             "come first", ""});
+  }
+  for (const auto& kv : r.env) {
+    const auto eq = kv.find('=');
+    const std::string key = kv.substr(0, eq);
+    if (eq == std::string::npos || !is_identifier(key)) {
+      return fail(ErrorKind::usage,
+                  fmt::format("--env '{}': write KEY=VALUE, with KEY made of letters, digits and "
+                              "_ (not starting with a digit)",
+                              kv.substr(0, 60)));
+    }
+    plan.env.emplace_back(key, kv.substr(eq + 1));
+  }
+  if (!r.binds.empty() && !r.container) {
+    return fail(ErrorKind::usage, "--bind is for --container; add --container IMAGE.sif");
+  }
+  if (r.container) {
+    if (r.container->empty() || has_control_char(*r.container)) {
+      return fail(ErrorKind::usage, "--container: give the path of the image");
+    }
+    if (!s.environment.container) {
+      return fail(ErrorKind::rejected,
+                  fmt::format("{}: the catalogue does not say how this site runs container "
+                              "images, so mlsub cannot write the launch; leave out --container "
+                              "(or add environment.container to {}.yaml)",
+                              s.name, s.name));
+    }
+    const ContainerRule& c = *s.environment.container;
+    plan.run_prefix = {c.runtime, "exec",
+                       plan.gpu_vendor == GpuVendor::amd ? "--rocm" : "--nv"};
+    for (const auto& b : r.binds) {
+      if (b.empty() || has_control_char(b)) {
+        return fail(ErrorKind::usage, "--bind: give SRC or SRC:DST");
+      }
+      plan.run_prefix.push_back("--bind");
+      plan.run_prefix.push_back(b);
+    }
+    plan.run_prefix.push_back(*r.container);
+    plan.reasons.push_back(
+        {"container", *r.container,
+         fmt::format("run with {} exec {} (the GPU flag for {} GPUs)", c.runtime,
+                     plan.run_prefix[2], plan.gpu_vendor == GpuVendor::amd ? "AMD" : "NVIDIA"),
+         c.source.url});
+    if (plan.gpu_vendor != GpuVendor::amd && c.arch == "aarch64") {
+      const std::string lower = [&] {
+        std::string t = *r.container;
+        std::transform(t.begin(), t.end(), t.begin(),
+                       [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
+        return t;
+      }();
+      if (lower.find("x86") != std::string::npos || lower.find("amd64") != std::string::npos) {
+        plan.warnings.push_back(fmt::format("{}'s nodes are aarch64, and the image {} looks "
+                                            "built for x86_64; it will not run there",
+                                            s.name, *r.container));
+      }
+    }
+  }
+  return {};
+}
+
 void choose_program(const Request& r, Plan& plan) {
   plan.program_argv.clear();
   const bool is_python = r.program.size() > 3 && r.program.compare(r.program.size() - 3, 3, ".py") == 0;
@@ -402,12 +498,8 @@ Expected<Plan> plan_job(const System& s, const Request& r) {
   }
   plan.job_name = r.job_name.value_or(default_job_name(r.program));
   plan.output = r.output;
-  plan.module_use = s.environment.module_use;
-  plan.modules = s.environment.modules;
-  if (!plan.modules.empty()) {
-    plan.reasons.push_back({"modules", fmt::format("{}", fmt::join(plan.modules, " ")),
-                            "the site's software environment for PyTorch",
-                            s.environment.source.url});
+  if (auto ok = choose_environment(s, r, plan); !ok) {
+    return tl::unexpected(ok.error());
   }
   choose_program(r, plan);
   return plan;

@@ -300,6 +300,17 @@ void fill_context(PlanContext& c, const Plan& plan, const std::string& version) 
   }
   c.set("directives", std::move(directives));
   c.set("has_modules", mu::data(!plan.modules.empty() || !plan.module_use.empty()));
+  c.set("has_venv", mu::data(plan.venv.has_value()));
+  c.set("venv_activate", mu::data(plan.venv.value_or("")));
+  mu::data env = list_of(plan.env.size());
+  for (std::size_t i = 0; i < plan.env.size(); ++i) {
+    mu::data& item = slot(env, i);
+    item = mu::data(mu::data::type::object);
+    put(item, "name", mu::data(plan.env[i].first));
+    put(item, "value", mu::data(plan.env[i].second));
+  }
+  c.set("env", std::move(env));
+  c.set("run_prefix", words(plan.run_prefix));
   c.set("module_use", words(plan.module_use));
   c.set("modules", words(plan.modules));
   c.set("exec", mu::data(plan.program_argv.empty() ? std::string() : plan.program_argv.front()));

@@ -101,9 +101,17 @@ struct LaunchRule {
   SourceRef source;
 };
 
+/// How the site runs container images.
+struct ContainerRule {
+  std::string runtime = "apptainer";  // or singularity
+  std::string arch = "x86_64";        // or aarch64: images must match
+  SourceRef source;
+};
+
 struct Environment {
   std::vector<std::string> module_use;
   std::vector<std::string> modules;
+  std::optional<ContainerRule> container;  // unset: mlsub cannot run images there
   SourceRef source;
 };
 

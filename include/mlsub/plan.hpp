@@ -49,6 +49,11 @@ struct Plan {
   Launcher launcher = Launcher::python;
   std::vector<std::string> module_use;
   std::vector<std::string> modules;
+  std::optional<std::string> venv;                      // activated after the modules
+  std::vector<std::pair<std::string, std::string>> env;  // exported before the launch
+  // Words before the program on the launch line: the container runtime
+  // (`apptainer exec --nv --bind ... image.sif`), or nothing.
+  std::vector<std::string> run_prefix;
   // What the job runs: interpreter (if any), program and its arguments.
   std::vector<std::string> program_argv;
   std::vector<std::string> command_line;

@@ -24,6 +24,15 @@ struct Request {
   std::optional<std::string> job_name;
   std::optional<std::string> output;
   std::optional<Launcher> launcher;
+  // The software environment: modules to load instead of the site's
+  // defaults, a Python virtual environment to activate after them, a
+  // container image to run the program in (with extra bind mounts), and
+  // environment variables (KEY=VALUE) to export.
+  std::vector<std::string> modules;
+  std::optional<std::string> venv;
+  std::optional<std::string> container;
+  std::vector<std::string> binds;
+  std::vector<std::string> env;
   std::string program;
   std::vector<std::string> args;
   // The command line that made this request, for the script's header, so a

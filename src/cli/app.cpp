@@ -66,7 +66,10 @@ int run(int argc, char** argv) {
   app.add_flag("--verbose,-v", global.verbose, "Print what mlsub reads and decides, on stderr");
   app.add_option("--catalogue", global.catalogue_dirs,
                  "Also read systems from DIR (repeatable; later ones win)")
-      ->type_name("DIR");
+      ->type_name("DIR")
+      ->expected(1)
+      ->allow_extra_args(false)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   app.fallthrough();  // global flags work after the subcommand too
   app.require_subcommand(1);
   app.footer(

@@ -59,6 +59,34 @@ void add_request_options(CLI::App& app, RequestOptions& o) {
       ->group("Job");
   app.add_option("--template", o.template_file, "Render with this mustache template instead")
       ->group("Job");
+  app.add_option("--module", o.modules,
+                 "Load this module instead of the site's default ones (repeatable, in order)")
+      ->type_name("MODULE")
+      ->expected(1)  // one value each time: never swallow the program
+      ->allow_extra_args(false)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
+      ->group("Software");
+  app.add_option("--venv", o.venv, "Activate this Python virtual environment after the modules")
+      ->type_name("PATH")
+      ->group("Software");
+  app.add_option("--container", o.container,
+                 "Run the program in this Apptainer/Singularity image (the GPU flag, --nv or "
+                 "--rocm, comes from the site)")
+      ->type_name("IMAGE.sif")
+      ->group("Software");
+  app.add_option("--bind", o.binds, "Bind mount for --container, SRC[:DST] (repeatable)")
+      ->type_name("SRC[:DST]")
+      ->expected(1)  // one value each time: never swallow the program
+      ->allow_extra_args(false)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
+      ->group("Software");
+  app.add_option("--env", o.env, "Export KEY=VALUE in the job before the program starts "
+                                 "(repeatable)")
+      ->type_name("KEY=VALUE")
+      ->expected(1)  // one value each time: never swallow the program
+      ->allow_extra_args(false)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
+      ->group("Software");
   app.add_option("program", o.program, "The program to run (a .py file runs under python3)")
       ->required();
   app.add_option("args", o.args, "Arguments for the program; put them after --");
@@ -112,6 +140,11 @@ Expected<Request> to_request(const RequestOptions& o, std::vector<std::string> c
       }
     }
   }
+  r.modules = o.modules;
+  r.venv = o.venv;
+  r.container = o.container;
+  r.binds = o.binds;
+  r.env = o.env;
   r.program = o.program;
   r.args = o.args;
   r.command_line = std::move(command_line);

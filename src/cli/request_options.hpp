@@ -28,6 +28,11 @@ struct RequestOptions {
   std::optional<std::string> output;
   std::optional<std::string> launcher;
   std::optional<std::string> template_file;
+  std::vector<std::string> modules;
+  std::optional<std::string> venv;
+  std::optional<std::string> container;
+  std::vector<std::string> binds;
+  std::vector<std::string> env;
   std::string program;
   std::vector<std::string> args;
 };

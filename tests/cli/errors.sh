@@ -75,4 +75,16 @@ expect_rc 6; expect_stdout_empty; expect_stderr_has "the template uses nonsense"
 MLSUB_DATA_DIR=$work/empty run plan --system lumi --gpus 1 train.py
 expect_rc 4; expect_stderr_has "set MLSUB_DATA_DIR"
 
+# Software environment flags.
+run plan --system lumi --gpus 1 --env '1X=2' train.py
+expect_rc 2; expect_stderr_has "--env '1X=2': write KEY=VALUE"
+run plan --system lumi --gpus 1 --env 'NOEQUALS' train.py
+expect_rc 2; expect_stderr_has "write KEY=VALUE"
+run plan --system lumi --gpus 1 --bind /scratch train.py
+expect_rc 2; expect_stderr "mlsub: error: --bind is for --container; add --container IMAGE.sif"
+run plan --system alps-daint --gpus 1 --container x.sif train.py
+expect_rc 3; expect_stderr_has "does not say how this site runs container images"
+run plan --system roihu --gpus 1 --container /p/torch-x86_64.sif train.py
+expect_rc 0; expect_stderr_has "looks built for x86_64; it will not run there"; expect_stdout_has "apptainer exec --nv /p/torch-x86_64.sif python3 train.py"
+
 finish
