@@ -58,7 +58,7 @@ def main() -> None:
         batch_size=args.batch_size,
         sampler=sampler,
         shuffle=sampler is None,
-        num_workers=max(0, workers - 1),
+        num_workers=min(4, max(0, workers - 1)),
     )
     for epoch in range(args.epochs):
         if sampler is not None:
@@ -74,6 +74,9 @@ def main() -> None:
         if rank == 0:
             print(f"epoch {epoch}: loss {total / len(loader):.4f} "
                   f"({world_size} process(es) on {device.type})", flush=True)
+    # Every rank reports the parameters it ended with: under DDP they agree.
+    checksum = sum(float(p.detach().double().sum()) for p in model.parameters())
+    print(f"rank {rank}/{world_size} parameters {checksum:.10f}", flush=True)
     if world_size > 1:
         dist.destroy_process_group()
 
