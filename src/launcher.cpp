@@ -8,12 +8,14 @@ std::string_view launcher_name(Launcher l) {
       return "python";
     case Launcher::srun:
       return "srun";
+    case Launcher::torchrun:
+      return "torchrun";
   }
   return "python";
 }
 
 std::optional<Launcher> parse_launcher(std::string_view name) {
-  for (const Launcher l : {Launcher::python, Launcher::srun}) {
+  for (const Launcher l : {Launcher::python, Launcher::srun, Launcher::torchrun}) {
     if (launcher_name(l) == name) {
       return l;
     }
@@ -21,6 +23,6 @@ std::optional<Launcher> parse_launcher(std::string_view name) {
   return std::nullopt;
 }
 
-std::string launcher_names() { return "python, srun"; }
+std::string launcher_names() { return "python, srun, torchrun"; }
 
 }  // namespace mlsub

@@ -238,15 +238,20 @@ Expected<void> place_tasks(const System& s, const NodeType& node, Plan& plan) {
           "workers, use --launcher srun for one process per GPU",
           plan.gpus_per_node));
     }
+  } else if (plan.launcher == Launcher::torchrun) {
+    plan.tasks_per_node = 1;
+    plan.cpus_per_task = node.cpus_per_gpu * plan.gpus_per_node;
   } else {
     plan.tasks_per_node = plan.gpus_per_node;
     plan.cpus_per_task = node.cpus_per_gpu;
   }
-  plan.reasons.push_back(
-      {"ntasks", std::to_string(plan.tasks_total()),
-       plan.launcher == Launcher::python ? "one process drives the GPUs"
-                                         : "one task per GPU, so each rank owns one GPU",
-       ""});
+  const char* why_tasks = "one task per GPU, so each rank owns one GPU";
+  if (plan.launcher == Launcher::python) {
+    why_tasks = "one process drives the GPUs";
+  } else if (plan.launcher == Launcher::torchrun) {
+    why_tasks = "one task per node: torchrun in it starts one process per GPU";
+  }
+  plan.reasons.push_back({"ntasks", std::to_string(plan.tasks_total()), why_tasks, ""});
   plan.reasons.push_back(
       {"cpus-per-task", std::to_string(plan.cpus_per_task),
        fmt::format("{} CPU cores per GPU x {} GPU{} per task: {}", node.cpus_per_gpu,
@@ -437,6 +442,9 @@ Expected<void> choose_environment(const System& s, const Request& r, Plan& plan)
 void choose_program(const Request& r, Plan& plan) {
   plan.program_argv.clear();
   const bool is_python = r.program.size() > 3 && r.program.compare(r.program.size() - 3, 3, ".py") == 0;
+  plan.python_program = is_python;
+  plan.program = r.program;
+  plan.program_args = r.args;
   if (is_python) {
     plan.program_argv.emplace_back("python3");
   }

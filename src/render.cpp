@@ -311,6 +311,9 @@ void fill_context(PlanContext& c, const Plan& plan, const std::string& version) 
   }
   c.set("env", std::move(env));
   c.set("run_prefix", words(plan.run_prefix));
+  c.set("program", mu::data(plan.program));
+  c.set("program_args", words(plan.program_args));
+  c.set("python_program", mu::data(plan.python_program));
   c.set("module_use", words(plan.module_use));
   c.set("modules", words(plan.modules));
   c.set("exec", mu::data(plan.program_argv.empty() ? std::string() : plan.program_argv.front()));

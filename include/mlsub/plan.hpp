@@ -54,8 +54,12 @@ struct Plan {
   // Words before the program on the launch line: the container runtime
   // (`apptainer exec --nv --bind ... image.sif`), or nothing.
   std::vector<std::string> run_prefix;
-  // What the job runs: interpreter (if any), program and its arguments.
+  // What the job runs: interpreter (if any), program and its arguments; and
+  // the same in parts, for launchers that run the interpreter themselves.
   std::vector<std::string> program_argv;
+  std::string program;
+  std::vector<std::string> program_args;
+  bool python_program = false;
   std::vector<std::string> command_line;
   std::vector<std::string> warnings;
   std::vector<Reason> reasons;

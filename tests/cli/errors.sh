@@ -35,7 +35,7 @@ run plan --system lumi --gpus 1 --time 1h train.py
 expect_rc 2; expect_stderr_has "invalid time '1h'"
 
 run plan --system lumi --gpus 1 --launcher mpirun train.py
-expect_rc 2; expect_stderr "mlsub: error: unknown launcher 'mpirun'; use one of: python, srun"
+expect_rc 2; expect_stderr "mlsub: error: unknown launcher 'mpirun'; use one of: python, srun, torchrun"
 
 run plan --system lumi --gpus 1 train.py --lr 3e-4
 expect_rc 2; expect_stderr_lines 1

@@ -22,7 +22,7 @@ chmod +x bin/module
 export PATH=$work/bin:$PATH
 cp "$MLSUB_SOURCE_DIR/examples/train.py" .
 
-run submit --system puhti --nodes 2 --gpus-per-node 2 --account project_2001234 --dir "$work/jobs" \
+run submit --system puhti --nodes 2 --gpus-per-node 2 --launcher srun --account project_2001234 --dir "$work/jobs" \
   --time 10 --wait train.py -- --epochs 2
 expect_rc 0
 id=$(head -1 "$out")

@@ -40,7 +40,7 @@ for conf in "$lab"/*/slurm.conf; do
   id=$(head -1 "$out")
   got=$(cat "$work/$site"/ranks-*/slurm-"$id".out 2>/dev/null)
   [ "$got" = "rank=- local=- world=- node=$site-real1" ] && ok || bad "$site 1 GPU printed: $got"
-  run submit --system "$site" --nodes 2 --gpus-per-node 2 --account "$acct" --dir "$work/$site" \
+  run submit --system "$site" --nodes 2 --gpus-per-node 2 --launcher srun --account "$acct" --dir "$work/$site" \
     --wait ./ranks.sh
   expect_rc 0
   id=$(head -1 "$out")

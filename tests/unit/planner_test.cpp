@@ -81,7 +81,11 @@ TEST_CASE("puhti: gputest up to 15 minutes and 2 nodes, gpu beyond") {
   CHECK(must_plan("puhti", gpus(12, "10")).partition == "gpu");
   const Plan big = must_plan("puhti", gpus(80));
   CHECK(big.nodes == 20);
-  CHECK(directive(big, "ntasks-per-node") == "4");
+  // CSC's default multi-GPU launch: torchrun, one task per node with every
+  // core the node's GPUs get.
+  CHECK(big.launcher == Launcher::torchrun);
+  CHECK(directive(big, "ntasks-per-node") == "1");
+  CHECK(directive(big, "cpus-per-task") == "40");
   CHECK(directive(big, "mem") == "256G");
   CHECK(must_plan("puhti", gpus(1, "3-00:00:00")).partition == "gpu");
 }
@@ -258,6 +262,24 @@ TEST_CASE("launchers: python for one GPU, the site's launcher beyond, checked co
   CHECK(p.warnings[0].find("--launcher srun") != std::string::npos);
   r.gpus = 16;
   CHECK(must_reject("lumi", r).find("use --launcher srun") != std::string::npos);
+}
+
+TEST_CASE("launchers: torchrun is one task per node with the node's GPUs' CPUs") {
+  for (const char* name : {"puhti", "mahti", "roihu", "alvis"}) {
+    CHECK(must_plan(name, gpus(4)).launcher == Launcher::torchrun);
+  }
+  Request r = gpus(16);
+  r.launcher = Launcher::torchrun;
+  const Plan p = must_plan("lumi", r);
+  CHECK(p.nodes == 2);
+  CHECK(directive(p, "ntasks-per-node") == "1");
+  CHECK(directive(p, "cpus-per-task") == "56");
+  r.program = "run.sh";
+  r.args = {"--x"};
+  const Plan q = must_plan("lumi", r);
+  CHECK_FALSE(q.python_program);
+  CHECK(q.program == "run.sh");
+  CHECK(q.program_args == std::vector<std::string>{"--x"});
 }
 
 TEST_CASE("values that reach #SBATCH lines must be one line") {
