@@ -171,6 +171,14 @@ LaunchRule read_launch(MapReader& top) {
     }
   }
   out.why = r.text("why").value_or("");
+  if (const YAML::Node b = r.child("binding", false); b.IsDefined()) {
+    MapReader br(b, "launch.binding", top.problems());
+    out.cpu_bind = br.text("cpu_bind");
+    out.gpu_per_task = br.boolean("gpu_per_task").value_or(false);
+    out.binding_why = br.text("why").value_or("");
+    (void)read_source(br);
+    br.finish();
+  }
   out.source = read_source(r);
   r.finish();
   return out;
@@ -185,6 +193,29 @@ Environment read_environment(MapReader& top) {
   MapReader r(node, "environment", top.problems());
   out.module_use = r.text_list("module_use");
   out.modules = r.text_list("modules");
+  out.distributed_variables = r.text_list("distributed_variables");
+  for (const auto& kv : out.distributed_variables) {
+    if (kv.find('=') == std::string::npos || kv.front() == '=') {
+      r.problem("distributed_variables", fmt::format("'{}' is not KEY=VALUE", kv));
+    }
+  }
+  if (const YAML::Node d = r.child("deprecated_modules", false); d.IsDefined()) {
+    if (!d.IsSequence()) {
+      r.problem("deprecated_modules", "expected a list of {module, warning}");
+    } else {
+      std::size_t i = 0;
+      for (const auto& item : d) {
+        MapReader dr(item, fmt::format("environment.deprecated_modules[{}]", i++),
+                     top.problems());
+        DeprecatedModule m;
+        m.prefix = dr.text("module").value_or("");
+        m.warning = dr.text("warning").value_or("");
+        (void)read_source(dr);
+        dr.finish();
+        out.deprecated_modules.push_back(std::move(m));
+      }
+    }
+  }
   if (const YAML::Node c = r.child("container", false); c.IsDefined()) {
     MapReader cr(c, "environment.container", top.problems());
     ContainerRule rule;
@@ -224,6 +255,14 @@ NodeType read_node_type(const YAML::Node& node, const std::string& path, Problem
   out.cpus_per_gpu = r.integer("cpus_per_gpu", true, 1, 100'000).value_or(0);
   out.count = r.integer("count", true, 1, k_max_count).value_or(0);
   out.why_cpus = r.text("why_cpus", false).value_or("");
+  if (const YAML::Node d = r.child("local_disk", false); d.IsDefined()) {
+    MapReader dr(d, path + ".local_disk", problems);
+    out.local_disk_gres = dr.text("gres");
+    out.local_disk_max = dr.size("max");
+    (void)read_source(dr);
+    dr.finish();
+  }
+  out.multi_node_advice = r.text("multi_node_advice", false).value_or("");
   out.source = read_source(r);
   if (out.gpus > 0 && out.cpus_per_gpu > 0 && out.cores > 0 &&
       out.cpus_per_gpu * out.gpus > out.cores) {

@@ -263,6 +263,49 @@ Expected<void> place_tasks(const System& s, const NodeType& node, Plan& plan) {
   return {};
 }
 
+// Node-local disk, CPU binding and per-task GPUs, and the node type's
+// advice for multi-node jobs.
+Expected<void> choose_node_extras(const System& s, const NodeType& node, const Request& r,
+                                  Plan& plan) {
+  if (r.local_disk) {
+    if (!node.local_disk_gres || !node.local_disk_max) {
+      return fail(ErrorKind::rejected,
+                  fmt::format("{}: {} nodes have no local disk to reserve; leave out "
+                              "--local-disk",
+                              s.name, node.name));
+    }
+    if (r.local_disk->mib % 1024 != 0 || r.local_disk->mib == 0) {
+      return fail(ErrorKind::usage, "--local-disk takes whole gigabytes, like 100G");
+    }
+    if (r.local_disk->mib > node.local_disk_max->mib) {
+      return fail(ErrorKind::rejected,
+                  fmt::format("{}: a {} node has at most {} of local disk, the request asks for "
+                              "{}; ask for --local-disk {} or less",
+                              s.name, node.name, format_size(*node.local_disk_max),
+                              format_size(*r.local_disk), format_size(*node.local_disk_max)));
+    }
+    plan.local_disk = r.local_disk;
+    plan.reasons.push_back({"local disk", format_size(*r.local_disk),
+                            fmt::format("per node, reserved with the GPUs as {}; the job finds it "
+                                        "at $LOCAL_SCRATCH",
+                                        *node.local_disk_gres),
+                            node.source.url});
+  }
+  plan.gpu_visibility_var =
+      node.gpu_vendor == GpuVendor::amd ? "ROCR_VISIBLE_DEVICES" : "CUDA_VISIBLE_DEVICES";
+  if (plan.launcher == Launcher::srun && s.launch.cpu_bind &&
+      plan.gpus_per_node == node.gpus) {
+    plan.cpu_bind = s.launch.cpu_bind;
+    plan.gpu_per_task = s.launch.gpu_per_task;
+    plan.reasons.push_back({"cpu-bind", *plan.cpu_bind, s.launch.binding_why,
+                            s.launch.source.url});
+  }
+  if (plan.nodes > 1 && !node.multi_node_advice.empty()) {
+    plan.warnings.push_back(fmt::format("{}: {}", s.name, node.multi_node_advice));
+  }
+  return {};
+}
+
 void choose_memory(const System& s, const Partition& p, Plan& plan) {
   const MemoryPolicy policy = p.memory.value_or(s.memory.policy);
   if (policy == MemoryPolicy::per_gpu && s.memory.per_gpu) {
@@ -293,6 +336,9 @@ void choose_gpu_directive(const System& s, const NodeType& node, Plan& plan) {
   };
   replace("{type}", node.gpu_type);
   replace("{count}", std::to_string(plan.gpus_per_node));
+  if (plan.local_disk) {
+    value += fmt::format(",{}:{}", *node.local_disk_gres, plan.local_disk->mib / 1024);
+  }
   plan.gpu_directive = Directive{s.gpu_request.option, value};
   plan.reasons.push_back({s.gpu_request.option, value, s.gpu_request.why,
                           s.gpu_request.source.url});
@@ -371,6 +417,23 @@ Expected<void> choose_environment(const System& s, const Request& r, Plan& plan)
     if (m.empty() || has_control_char(m)) {
       return fail(ErrorKind::usage, "--module: a module name is empty or holds a control "
                                     "character");
+    }
+    for (const auto& d : s.environment.deprecated_modules) {
+      if (m.rfind(d.prefix, 0) == 0) {
+        plan.warnings.push_back(fmt::format("{}: module {}: {}", s.name, m, d.warning));
+      }
+    }
+  }
+  if (plan.gpus_total() > 1) {
+    for (const auto& kv : s.environment.distributed_variables) {
+      const auto eq = kv.find('=');
+      plan.env.emplace_back(kv.substr(0, eq), kv.substr(eq + 1));
+    }
+    if (!s.environment.distributed_variables.empty()) {
+      plan.reasons.push_back({"environment", fmt::format("{}", fmt::join(
+                                                 s.environment.distributed_variables, " ")),
+                              "the site's settings for communication between GPUs",
+                              s.environment.source.url});
     }
   }
   if (r.venv) {
@@ -497,6 +560,9 @@ Expected<Plan> plan_job(const System& s, const Request& r) {
   }
   plan.launcher = choose_launcher(s, r, plan);
   if (auto ok = place_tasks(s, **node, plan); !ok) {
+    return tl::unexpected(ok.error());
+  }
+  if (auto ok = choose_node_extras(s, **node, r, plan); !ok) {
     return tl::unexpected(ok.error());
   }
   choose_memory(s, **partition, plan);

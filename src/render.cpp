@@ -311,6 +311,10 @@ void fill_context(PlanContext& c, const Plan& plan, const std::string& version) 
   }
   c.set("env", std::move(env));
   c.set("run_prefix", words(plan.run_prefix));
+  c.set("has_cpu_bind", mu::data(plan.cpu_bind.has_value()));
+  c.set("cpu_bind", mu::data(plan.cpu_bind.value_or("")));
+  c.set("gpu_per_task", mu::data(plan.gpu_per_task));
+  c.set("gpu_visibility_var", mu::data(plan.gpu_visibility_var));
   c.set("program", mu::data(plan.program));
   c.set("program_args", words(plan.program_args));
   c.set("python_program", mu::data(plan.python_program));

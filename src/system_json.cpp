@@ -43,6 +43,11 @@ nlohmann::json to_json(const System& s) {
                      {"memory", format_size(n.memory)},
                      {"cpus_per_gpu", n.cpus_per_gpu},
                      {"count", n.count},
+                     {"local_disk",
+                      n.local_disk_gres && n.local_disk_max
+                          ? nlohmann::json{{"gres", *n.local_disk_gres},
+                                           {"max", format_size(*n.local_disk_max)}}
+                          : nlohmann::json()},
                      {"source", source_json(n.source)}});
   }
   nlohmann::json partitions = nlohmann::json::array();

@@ -38,6 +38,12 @@ struct NodeType {
   int cpus_per_gpu = 0;
   int count = 0;
   std::string why_cpus;
+  // Node-local disk that jobs reserve with the GPU request (`nvme:GB`):
+  // the gres name and the most one node gives. Unset: none to reserve.
+  std::optional<std::string> local_disk_gres;
+  std::optional<Size> local_disk_max;
+  // Said as a warning when a job spans several of these nodes.
+  std::string multi_node_advice;
   SourceRef source;
 };
 
@@ -99,6 +105,12 @@ struct LaunchRule {
   Launcher multi_gpu = Launcher::srun;
   std::string why;
   SourceRef source;
+  // For srun jobs that fill whole nodes: srun's --cpu-bind value (one mask
+  // per task, in local-rank order), and whether each task should see only
+  // its own GPU (ROCR_/CUDA_VISIBLE_DEVICES = SLURM_LOCALID).
+  std::optional<std::string> cpu_bind;
+  bool gpu_per_task = false;
+  std::string binding_why;
 };
 
 /// How the site runs container images.
@@ -108,9 +120,19 @@ struct ContainerRule {
   SourceRef source;
 };
 
+/// A module the site has deprecated, and what to say when it is asked for.
+struct DeprecatedModule {
+  std::string prefix;  // matches the module name or its start ("pytorch" or "Local-CSC")
+  std::string warning;
+};
+
 struct Environment {
   std::vector<std::string> module_use;
   std::vector<std::string> modules;
+  // KEY=VALUE exported in jobs with more than one GPU (collective
+  // communication settings: network interfaces, NCCL/RCCL options).
+  std::vector<std::string> distributed_variables;
+  std::vector<DeprecatedModule> deprecated_modules;
   std::optional<ContainerRule> container;  // unset: mlsub cannot run images there
   SourceRef source;
 };

@@ -40,6 +40,7 @@ struct Plan {
   int tasks_per_node = 1;
   int cpus_per_task = 1;
   std::optional<Size> memory_per_node;  // unset: the site assigns memory
+  std::optional<Size> local_disk;       // per node, reserved with the GPU request
   Duration time;
   Directive gpu_directive;
   std::string account;
@@ -54,6 +55,11 @@ struct Plan {
   // Words before the program on the launch line: the container runtime
   // (`apptainer exec --nv --bind ... image.sif`), or nothing.
   std::vector<std::string> run_prefix;
+  // srun's CPU binding and per-task GPU visibility (whole-node srun jobs on
+  // sites that document them).
+  std::optional<std::string> cpu_bind;
+  bool gpu_per_task = false;
+  std::string gpu_visibility_var;  // ROCR_VISIBLE_DEVICES or CUDA_VISIBLE_DEVICES
   // What the job runs: interpreter (if any), program and its arguments; and
   // the same in parts, for launchers that run the interpreter themselves.
   std::vector<std::string> program_argv;

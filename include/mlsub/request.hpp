@@ -6,6 +6,7 @@
 
 #include "mlsub/duration.hpp"
 #include "mlsub/launcher.hpp"
+#include "mlsub/size.hpp"
 
 namespace mlsub {
 
@@ -33,6 +34,7 @@ struct Request {
   std::optional<std::string> container;
   std::vector<std::string> binds;
   std::vector<std::string> env;
+  std::optional<Size> local_disk;  // per node, reserved with the GPUs where the site offers it
   std::string program;
   std::vector<std::string> args;
   // The command line that made this request, for the script's header, so a

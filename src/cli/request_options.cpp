@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "mlsub/duration.hpp"
+#include "mlsub/size.hpp"
 
 namespace mlsub::cli {
 namespace {
@@ -87,6 +88,10 @@ void add_request_options(CLI::App& app, RequestOptions& o) {
       ->allow_extra_args(false)
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
       ->group("Software");
+  app.add_option("--local-disk", o.local_disk,
+                 "Node-local disk to reserve per node, e.g. 100G (CSC: NVMe at $LOCAL_SCRATCH)")
+      ->type_name("SIZE")
+      ->group("Software");
   app.add_option("program", o.program, "The program to run (a .py file runs under python3)")
       ->required();
   app.add_option("args", o.args, "Arguments for the program; put them after --");
@@ -139,6 +144,13 @@ Expected<Request> to_request(const RequestOptions& o, std::vector<std::string> c
         break;
       }
     }
+  }
+  if (o.local_disk) {
+    auto size = parse_size(*o.local_disk);
+    if (!size) {
+      return tl::unexpected(size.error());
+    }
+    r.local_disk = *size;
   }
   r.modules = o.modules;
   r.venv = o.venv;

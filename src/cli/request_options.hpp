@@ -33,6 +33,7 @@ struct RequestOptions {
   std::optional<std::string> container;
   std::vector<std::string> binds;
   std::vector<std::string> env;
+  std::optional<std::string> local_disk;
   std::string program;
   std::vector<std::string> args;
 };

@@ -107,7 +107,8 @@ def write_site(root, system, port, real_count):
         "TaskPlugin=task/none",
         "SelectType=select/cons_tres",
         "SelectTypeParameters=CR_Core_Memory",
-        "GresTypes=gpu",
+        "GresTypes=" + ",".join(["gpu"] + sorted({t["local_disk"]["gres"] for t in types
+                                                   if t.get("local_disk")})),
         "EnforcePartLimits=ALL",
         "SchedulerParameters=batch_sched_delay=0",
         "CommunicationParameters=NoCtldInAddrAny,NoInAddrAny",
@@ -126,8 +127,13 @@ def write_site(root, system, port, real_count):
     ]
     gres = ["AutoDetect=off"]
     nodes_of_type = {}
+    def local_disk(t):
+        """',nvme:3600' for nodes with node-local disk (in GB, as sites count it)."""
+        d = t.get("local_disk")
+        return f",{d['gres']}:{megabytes(d['max']) // 1024}" if d else ""
+
     for t in types:
-        gpu = f"gpu:{t['gpu_type']}:{t['gpus']}"
+        gpu = f"gpu:{t['gpu_type']}:{t['gpus']}{local_disk(t)}"
         shape = f"CPUs={t['cores']} RealMemory={megabytes(t['memory'])} Gres={gpu}"
         names = node_names(system, t, multi)
         nodes_of_type[t["name"]] = [names]
@@ -135,7 +141,7 @@ def write_site(root, system, port, real_count):
         conf.append(f"NodeName={names} {shape} State=CLOUD NodeAddr=127.0.0.1 Weight=100")
     # Real nodes have the default node type's shape.
     dshape = (f"CPUs={default['cores']} RealMemory={megabytes(default['memory'])} "
-              f"Gres=gpu:{default['gpu_type']}:{default['gpus']}")
+              f"Gres=gpu:{default['gpu_type']}:{default['gpus']}{local_disk(default)}")
     for i, node in enumerate(real):
         conf.append(f"NodeName={node} {dshape} NodeAddr=127.0.0.1 Port={port + 2 + i} Weight=1")
         devs = []
@@ -146,6 +152,9 @@ def write_site(root, system, port, real_count):
             devs.append(dev)
         for dev in devs:
             gres.append(f"NodeName={node} Name=gpu Type={default['gpu_type']} File={dev}")
+        if default.get("local_disk"):
+            d = default["local_disk"]
+            gres.append(f"NodeName={node} Name={d['gres']} Count={megabytes(d['max']) // 1024}")
     nodes_of_type[default["name"]].extend(real)
     conf.append("")
     all_nodes = ",".join(n for t in types for n in nodes_of_type[t["name"]])
@@ -197,12 +206,14 @@ local function count(v)
   return v
 end
 
--- GPUs per node from tres_per_node ("gres:gpu:4", "gres:gpu:a100:4") or
--- from --gpus-per-node.
+-- GPUs per node from tres_per_node: "gres:gpu:4", "gres:gpu:a100:4",
+-- "gres:gpu:v100:1,gres:nvme:100" (the gpu entry's last field is its count).
 local function gpus_per_node(job)
-  local spec = job.tres_per_node or ""
-  local n = string.match(spec, "gpu:[%w]*:?(%d+)$") or string.match(spec, "gpu:(%d+)")
-  return tonumber(n) or 0
+  local seg = string.match(job.tres_per_node or "", "gpu[^,]*")
+  if seg == nil then return 0 end
+  local parts = {{}}
+  for p in string.gmatch(seg, "[^:]+") do table.insert(parts, p) end
+  return tonumber(parts[#parts]) or 1
 end
 
 function slurm_job_submit(job, part_list, uid)

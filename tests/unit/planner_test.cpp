@@ -330,3 +330,37 @@ TEST_CASE("every plan the planner returns respects the catalogue's limits") {
     }
   }
 }
+
+TEST_CASE("site specifics come from the catalogue: binding, local disk, advice, variables") {
+  // LUMI binds each task to its CCD and GCD, but only when the job has
+  // whole nodes (the masks assume all 8 GCDs).
+  Request r = gpus(16);
+  const Plan full = must_plan("lumi", r);
+  REQUIRE(full.cpu_bind);
+  CHECK(full.cpu_bind->rfind("mask_cpu:", 0) == 0);
+  CHECK(full.gpu_per_task);
+  CHECK(full.gpu_visibility_var == "ROCR_VISIBLE_DEVICES");
+  CHECK_FALSE(must_plan("lumi", gpus(4)).cpu_bind);
+  // RCCL's network settings only where GPUs talk to each other.
+  CHECK(full.env.at(0).first == "NCCL_SOCKET_IFNAME");
+  CHECK(must_plan("lumi", gpus(1)).env.empty());
+  // CSC's NVMe goes into the GPU request, within the node's limit.
+  r = gpus(1);
+  r.local_disk = Size{100 * 1024};
+  const Plan disk = must_plan("puhti", r);
+  CHECK(directive(disk, "gres") == "gpu:v100:1,nvme:100");
+  r.local_disk = Size{4000 * 1024};
+  CHECK(must_reject("puhti", r).find("at most 3600G of local disk") != std::string::npos);
+  r.local_disk = Size{100 * 1024};
+  CHECK(must_reject("lumi", r).find("no local disk to reserve") != std::string::npos);
+  // Alvis warns about A40 nodes (no InfiniBand) in multi-node jobs.
+  Request two;
+  two.program = "train.py";
+  two.nodes = 2;
+  two.gpus_per_node = 4;
+  const Plan a40 = must_plan("alvis", two);
+  REQUIRE(a40.warnings.size() == 1);
+  CHECK(a40.warnings[0].find("no InfiniBand") != std::string::npos);
+  two.gpu_type = "A100";
+  CHECK(must_plan("alvis", two).warnings.empty());
+}
