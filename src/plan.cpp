@@ -23,6 +23,15 @@ std::vector<Directive> Plan::directives() const {
     out.push_back({"mem", format_size(*memory_per_node)});
   }
   out.push_back(gpu_directive);
+  if (array) {
+    out.push_back({"array", *array});
+  }
+  if (requeue_lead_seconds) {
+    // B: sends the signal to the batch shell, where the trap is.
+    out.push_back({"signal", "B:" + requeue_signal + "@" + std::to_string(*requeue_lead_seconds)});
+    out.push_back({"requeue", ""});
+    out.push_back({"open-mode", "append"});  // a restart adds to the log, not replaces it
+  }
   if (output) {
     out.push_back({"output", *output});
   }
@@ -72,6 +81,10 @@ nlohmann::json to_json(const Plan& plan) {
       {"run_prefix", plan.run_prefix},
       {"cpu_bind", plan.cpu_bind ? nlohmann::json(*plan.cpu_bind) : nlohmann::json()},
       {"gpu_per_task", plan.gpu_per_task},
+      {"array", plan.array ? nlohmann::json(*plan.array) : nlohmann::json()},
+      {"sweep", plan.sweep},
+      {"sweep_names", plan.sweep_names},
+      {"requeue_lead_seconds", plan.requeue_lead_seconds ? nlohmann::json(*plan.requeue_lead_seconds) : nlohmann::json()},
       {"local_disk", plan.local_disk ? nlohmann::json(format_size(*plan.local_disk)) : nlohmann::json()},
       {"program_argv", plan.program_argv},
       {"command_line", plan.command_line},

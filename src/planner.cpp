@@ -502,6 +502,104 @@ Expected<void> choose_environment(const System& s, const Request& r, Plan& plan)
   return {};
 }
 
+// Slurm's --array syntax: indices and ranges (0-9, 0-9:2), commas between,
+// and an optional %N limit on tasks running at once.
+bool is_array_spec(std::string_view spec) {
+  const auto percent = spec.find('%');
+  const std::string_view list = spec.substr(0, percent);
+  if (percent != std::string_view::npos) {
+    const std::string_view limit = spec.substr(percent + 1);
+    if (limit.empty() || limit.find_first_not_of("0123456789") != std::string_view::npos) {
+      return false;
+    }
+  }
+  if (list.empty() || list.find_first_not_of("0123456789,-:") != std::string_view::npos) {
+    return false;
+  }
+  return list.front() != ',' && list.back() != ',' && list.find(",,") == std::string_view::npos;
+}
+
+constexpr std::size_t k_max_array = 10000;
+
+// --array and --sweep: one array job, and for a sweep each index's arguments.
+Expected<void> choose_array(const Request& r, Plan& plan) {
+  if (r.array && !r.sweeps.empty()) {
+    return fail(ErrorKind::usage, "--sweep makes the array itself; leave out --array");
+  }
+  if (r.array) {
+    if (!is_array_spec(*r.array)) {
+      return fail(ErrorKind::usage,
+                  fmt::format("--array '{}' is not Slurm's array syntax; write e.g. 0-9, "
+                              "1,3,5 or 0-99%10",
+                              r.array->substr(0, 60)));
+    }
+    plan.array = r.array;
+    plan.reasons.push_back({"array", *r.array, "asked for with --array; each task sees its "
+                                               "index in $SLURM_ARRAY_TASK_ID", ""});
+    return {};
+  }
+  if (r.sweeps.empty()) {
+    return {};
+  }
+  std::vector<std::vector<std::string>> combos{{}};
+  for (const auto& sweep : r.sweeps) {
+    const auto eq = sweep.find('=');
+    const std::string name = sweep.substr(0, eq);
+    if (eq == std::string::npos || name.empty() || has_control_char(sweep)) {
+      return fail(ErrorKind::usage,
+                  fmt::format("--sweep '{}': write NAME=V1,V2,..., e.g. --sweep lr=1e-3,3e-4",
+                              sweep.substr(0, 60)));
+    }
+    std::vector<std::string> values;
+    std::size_t from = eq + 1;
+    for (;;) {
+      const auto comma = sweep.find(',', from);
+      values.push_back(sweep.substr(from, comma == std::string::npos ? comma : comma - from));
+      if (comma == std::string::npos) {
+        break;
+      }
+      from = comma + 1;
+    }
+    std::vector<std::vector<std::string>> next;
+    for (const auto& combo : combos) {
+      for (const auto& v : values) {
+        auto c = combo;
+        c.push_back("--" + name);
+        c.push_back(v);
+        next.push_back(std::move(c));
+      }
+    }
+    combos = std::move(next);
+    if (combos.size() > k_max_array) {
+      return fail(ErrorKind::usage, fmt::format("--sweep makes more than {} jobs; sweep fewer "
+                                                "values",
+                                                k_max_array));
+    }
+    plan.sweep_names.push_back(name);
+  }
+  plan.sweep = std::move(combos);
+  plan.array = fmt::format("0-{}", plan.sweep.size() - 1);
+  plan.reasons.push_back({"array", *plan.array,
+                          fmt::format("{} combinations of {}: array task i adds combination i's "
+                                      "arguments to the program",
+                                      plan.sweep.size(), fmt::join(plan.sweep_names, ", ")),
+                          ""});
+  return {};
+}
+
+void choose_requeue(const Request& r, Plan& plan) {
+  if (!r.requeue_lead_seconds) {
+    return;
+  }
+  plan.requeue_lead_seconds = r.requeue_lead_seconds;
+  plan.requeue_signal = "USR2";
+  plan.reasons.push_back(
+      {"signal", fmt::format("B:USR2@{}", *r.requeue_lead_seconds),
+       "the batch shell gets SIGUSR2 this many seconds before the time limit, passes it to the "
+       "program to checkpoint, and requeues the job (USR2, not USR1, which NCCL uses)",
+       ""});
+}
+
 void choose_program(const Request& r, Plan& plan) {
   plan.program_argv.clear();
   const bool is_python = r.program.size() > 3 && r.program.compare(r.program.size() - 3, 3, ".py") == 0;
@@ -575,6 +673,10 @@ Expected<Plan> plan_job(const System& s, const Request& r) {
   if (auto ok = choose_environment(s, r, plan); !ok) {
     return tl::unexpected(ok.error());
   }
+  if (auto ok = choose_array(r, plan); !ok) {
+    return tl::unexpected(ok.error());
+  }
+  choose_requeue(r, plan);
   choose_program(r, plan);
   return plan;
 }

@@ -311,6 +311,17 @@ void fill_context(PlanContext& c, const Plan& plan, const std::string& version) 
   }
   c.set("env", std::move(env));
   c.set("run_prefix", words(plan.run_prefix));
+  mu::data sweep = list_of(plan.sweep.size());
+  for (std::size_t i = 0; i < plan.sweep.size(); ++i) {
+    mu::data& item = slot(sweep, i);
+    item = mu::data(mu::data::type::object);
+    put(item, "index", mu::data(std::to_string(i)));
+    put(item, "args", words(plan.sweep[i]));
+  }
+  c.set("has_sweep", mu::data(!plan.sweep.empty()));
+  c.set("sweep", std::move(sweep));
+  c.set("requeue", mu::data(plan.requeue_lead_seconds.has_value()));
+  c.set("requeue_signal", mu::data(plan.requeue_signal));
   c.set("has_cpu_bind", mu::data(plan.cpu_bind.has_value()));
   c.set("cpu_bind", mu::data(plan.cpu_bind.value_or("")));
   c.set("gpu_per_task", mu::data(plan.gpu_per_task));

@@ -47,6 +47,13 @@ struct Plan {
   bool account_is_placeholder = false;
   std::string job_name;
   std::optional<std::string> output;
+  std::optional<std::string> array;  // --array spec
+  // One entry per array index: the arguments that index adds to the program.
+  std::vector<std::vector<std::string>> sweep;
+  std::vector<std::string> sweep_names;
+  // Requeue on timeout: the signal and how long before the limit it comes.
+  std::optional<int> requeue_lead_seconds;
+  std::string requeue_signal;  // USR2 (USR1 collides with a handler NCCL installs)
   Launcher launcher = Launcher::python;
   std::vector<std::string> module_use;
   std::vector<std::string> modules;

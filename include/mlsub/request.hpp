@@ -34,7 +34,13 @@ struct Request {
   std::optional<std::string> container;
   std::vector<std::string> binds;
   std::vector<std::string> env;
-  std::optional<Size> local_disk;  // per node, reserved with the GPUs where the site offers it
+  std::optional<Size> local_disk;
+  // An array job: Slurm's --array spec as given (0-9%2), or a sweep, each
+  // "name=v1,v2,..." (the cartesian product becomes the array).
+  std::optional<std::string> array;
+  std::vector<std::string> sweeps;
+  // Checkpoint and requeue shortly before the time limit: seconds of warning.
+  std::optional<int> requeue_lead_seconds;  // per node, reserved with the GPUs where the site offers it
   std::string program;
   std::vector<std::string> args;
   // The command line that made this request, for the script's header, so a

@@ -92,6 +92,24 @@ void add_request_options(CLI::App& app, RequestOptions& o) {
                  "Node-local disk to reserve per node, e.g. 100G (CSC: NVMe at $LOCAL_SCRATCH)")
       ->type_name("SIZE")
       ->group("Software");
+  app.add_option("--array", o.array, "Submit an array job, e.g. 0-9 or 0-99%10 (at most 10 "
+                                     "at once); the index is in $SLURM_ARRAY_TASK_ID")
+      ->type_name("SPEC")
+      ->group("Arrays");
+  app.add_option("--sweep", o.sweeps,
+                 "Sweep a parameter: NAME=V1,V2,... adds --NAME V to the program; several "
+                 "--sweep make their product, one array task each")
+      ->type_name("NAME=V1,V2")
+      ->expected(1)
+      ->allow_extra_args(false)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
+      ->group("Arrays");
+  app.add_option("--requeue-on-timeout", o.requeue_lead,
+                 "SECONDS before the time limit, send the program SIGUSR2 to checkpoint, then "
+                 "requeue the job (see README: checkpoint contract)")
+      ->type_name("SECONDS")
+      ->check(CLI::Range(10, 86400))
+      ->group("Arrays");
   app.add_option("program", o.program, "The program to run (a .py file runs under python3)")
       ->required();
   app.add_option("args", o.args, "Arguments for the program; put them after --");
@@ -152,6 +170,9 @@ Expected<Request> to_request(const RequestOptions& o, std::vector<std::string> c
     }
     r.local_disk = *size;
   }
+  r.array = o.array;
+  r.sweeps = o.sweeps;
+  r.requeue_lead_seconds = o.requeue_lead;
   r.modules = o.modules;
   r.venv = o.venv;
   r.container = o.container;

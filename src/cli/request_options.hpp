@@ -34,6 +34,9 @@ struct RequestOptions {
   std::vector<std::string> binds;
   std::vector<std::string> env;
   std::optional<std::string> local_disk;
+  std::optional<std::string> array;
+  std::vector<std::string> sweeps;
+  std::optional<int> requeue_lead;
   std::string program;
   std::vector<std::string> args;
 };

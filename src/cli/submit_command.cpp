@@ -11,6 +11,7 @@
 #include "commands.hpp"
 #include "jobs.hpp"
 #include "exit_codes.hpp"
+#include "mlsub/shell.hpp"
 #include "mlsub/submit.hpp"
 #include "output.hpp"
 #include "plan_pipeline.hpp"
@@ -86,7 +87,9 @@ int run_submit(const GlobalOptions& global, SubmitOptions o) {
   std::error_code ec;
   const fs::path base = fs::absolute(o.dir, ec);
   if (!o.request.output) {
-    o.request.output = (base / folder_name / "slurm-%j.out").string();
+    // Array tasks each get a file: array job id _ task index.
+    const bool array = first->plan.array.has_value();
+    o.request.output = (base / folder_name / (array ? "slurm-%A_%a.out" : "slurm-%j.out")).string();
   }
   auto planned = make_plan(global, o.request);
   if (!planned) {
@@ -95,9 +98,17 @@ int run_submit(const GlobalOptions& global, SubmitOptions o) {
   for (const auto& w : planned->plan.warnings) {
     print_warning(w);
   }
-  auto folder = create_job_folder(base.string(), folder_name,
-                                  {{"job.sh", planned->script},
-                                   {"plan.json", to_json(planned->plan).dump(2) + "\n"}});
+  std::map<std::string, std::string> files = {
+      {"job.sh", planned->script}, {"plan.json", to_json(planned->plan).dump(2) + "\n"}};
+  if (!planned->plan.sweep.empty()) {
+    // Which array task ran which arguments, for reading the results.
+    std::string table = "index\targuments\n";
+    for (std::size_t i = 0; i < planned->plan.sweep.size(); ++i) {
+      table += fmt::format("{}\t{}\n", i, shell_join(planned->plan.sweep[i]));
+    }
+    files.emplace("sweep.tsv", table);
+  }
+  auto folder = create_job_folder(base.string(), folder_name, files);
   if (!folder) {
     return fail_with(folder.error());
   }

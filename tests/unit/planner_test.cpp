@@ -364,3 +364,38 @@ TEST_CASE("site specifics come from the catalogue: binding, local disk, advice, 
   two.gpu_type = "A100";
   CHECK(must_plan("alvis", two).warnings.empty());
 }
+
+TEST_CASE("arrays and sweeps") {
+  Request r = gpus(1);
+  r.array = "0-9%2";
+  CHECK(directive(must_plan("lumi", r), "array") == "0-9%2");
+  for (const char* bad : {"", "0-9%", "a-b", ",1", "1,,2", "0-9%2%3", "1;id"}) {
+    r.array = bad;
+    CHECK(must_reject("lumi", r).find("is not Slurm's array syntax") != std::string::npos);
+  }
+  r.array.reset();
+  r.sweeps = {"lr=1e-3,3e-4", "bs=32,64,128"};
+  const Plan p = must_plan("lumi", r);
+  CHECK(directive(p, "array") == "0-5");
+  REQUIRE(p.sweep.size() == 6);
+  CHECK(p.sweep[0] == std::vector<std::string>{"--lr", "1e-3", "--bs", "32"});
+  CHECK(p.sweep[5] == std::vector<std::string>{"--lr", "3e-4", "--bs", "128"});
+  r.array = "0-5";
+  CHECK(must_reject("lumi", r).find("leave out --array") != std::string::npos);
+  r.array.reset();
+  r.sweeps = {"noequals"};
+  CHECK(must_reject("lumi", r).find("write NAME=V1,V2") != std::string::npos);
+}
+
+TEST_CASE("requeue on timeout: USR2 to the batch shell, requeue, append to the log") {
+  Request r = gpus(1);
+  r.requeue_lead_seconds = 300;
+  const Plan p = must_plan("lumi", r);
+  CHECK(directive(p, "signal") == "B:USR2@300");
+  CHECK(directive(p, "open-mode") == "append");
+  bool requeue = false;
+  for (const auto& d : p.directives()) {
+    requeue = requeue || (d.option == "requeue" && d.value.empty());
+  }
+  CHECK(requeue);
+}

@@ -1,0 +1,66 @@
+#!/bin/bash
+# Arrays and requeue on the lab: a sweep of 2 x 2 parameters becomes an
+# array of 4 whose outputs name their own parameters, with the table in
+# sweep.tsv; and a job that gets SIGUSR2 before its time limit checkpoints,
+# is requeued, and resumes from the checkpoint. Needs root (77 without).
+. "$(dirname "$0")/../cli/lib.sh"
+here=$(cd "$(dirname "$0")" && pwd)
+if [ "$(id -u)" -ne 0 ]; then echo "skipped: the Slurm lab needs root"; exit 77; fi
+for v in $(compgen -e | grep '^SBATCH_'); do unset "$v"; done
+lab=$work/lab
+MLSUB_LAB_PORT=${MLSUB_ARRAYS_LAB_PORT:-14000} bash "$here/lab.sh" start "$lab" lumi >/dev/null || exit 1
+trap 'bash "$here/lab.sh" stop "$lab"; rm -rf "$work"' EXIT
+export SLURM_CONF=$lab/lumi/slurm.conf MLSUB_JOURNAL=$work/jobs.jsonl
+cd "$work" || exit 1
+mkdir -p bin
+printf '#!/bin/bash\nexit 0\n' >bin/module
+cat >params.sh <<'SH'
+#!/bin/bash
+echo "task $SLURM_ARRAY_TASK_ID args: $*"
+SH
+cat >ckpt.sh <<'SH'
+#!/bin/bash
+# The checkpoint contract: on SIGUSR2 save and exit; on start resume.
+if [ -f checkpoint ]; then
+  echo "resumed from step $(cat checkpoint), restart ${SLURM_RESTART_COUNT:-0}"
+  exit 0
+fi
+step=0
+trap 'echo "$step" >checkpoint; echo "checkpoint at step $step"; exit 0' USR2
+while true; do step=$((step + 1)); sleep 1; done
+SH
+chmod +x bin/module params.sh ckpt.sh
+export PATH=$work/bin:$PATH
+acct=(--account project_465000123)
+
+run submit --system lumi --gpus 1 "${acct[@]}" --dir "$work/sweep" \
+  --sweep lr=1e-3,3e-4 --sweep 'tag=a b,c' ./params.sh -- --epochs 1
+expect_rc 0
+id=$(cat "$out")
+for _ in $(seq 300); do [ -z "$(squeue -h -j "$id")" ] && break; sleep 0.1; done
+folder=$(ls -d "$work"/sweep/params-*)
+got=$(cat "$folder"/slurm-"${id}"_*.out | sort | tr '\n' '|')
+want="task 0 args: --epochs 1 --lr 1e-3 --tag a b|task 1 args: --epochs 1 --lr 1e-3 --tag c|"
+want+="task 2 args: --epochs 1 --lr 3e-4 --tag a b|task 3 args: --epochs 1 --lr 3e-4 --tag c|"
+[ "$got" = "$want" ] && ok || bad "array outputs: $got"
+grep -qx "1	--lr 1e-3 --tag c" "$folder/sweep.tsv" && ok || bad "sweep.tsv: $(cat "$folder/sweep.tsv")"
+
+# Requeue: 2-minute limit, SIGUSR2 115 s before it.
+run submit --system lumi --gpus 1 "${acct[@]}" --dir "$work/rq" --time 2 \
+  --requeue-on-timeout 115 ./ckpt.sh
+expect_rc 0
+id=$(cat "$out")
+state=""
+for _ in $(seq 900); do
+  state=$(scontrol show job "$id" -o 2>/dev/null | grep -o 'JobState=[A-Z]*\|Restarts=[0-9]*' | tr '\n' ' ')
+  case $state in
+    *COMPLETED*) break ;;
+    # Slurm holds a requeued job back for a while; the lab need not wait.
+    *PENDING*Restarts=1*) scontrol update jobid="$id" starttime=now >/dev/null 2>&1 ;;
+  esac
+  sleep 0.2
+done
+log=$(cat "$work"/rq/ckpt-*/slurm-"$id".out 2>/dev/null)
+grep -q "^checkpoint at step [0-9]" <<<"$log" && ok || bad "no checkpoint before the limit: $log ($state)"
+grep -q "^resumed from step [0-9]*, restart 1" <<<"$log" && ok || bad "not resumed after requeue: $log ($state)"
+finish
