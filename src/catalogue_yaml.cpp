@@ -193,6 +193,20 @@ Environment read_environment(MapReader& top) {
   MapReader r(node, "environment", top.problems());
   out.module_use = r.text_list("module_use");
   out.modules = r.text_list("modules");
+  if (const YAML::Node u = r.child("uenv", false); u.IsDefined()) {
+    MapReader ur(u, "environment.uenv", top.problems());
+    UenvRule rule;
+    rule.view = ur.text("view").value_or("");
+    rule.variables = ur.text_list("variables");
+    rule.source = read_source(ur);
+    ur.finish();
+    out.uenv = rule;
+  }
+  if (const YAML::Node c = r.child("container_engine", false); c.IsDefined()) {
+    MapReader cr(c, "environment.container_engine", top.problems());
+    out.container_engine = read_source(cr);
+    cr.finish();
+  }
   out.distributed_variables = r.text_list("distributed_variables");
   for (const auto& kv : out.distributed_variables) {
     if (kv.find('=') == std::string::npos || kv.front() == '=') {

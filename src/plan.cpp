@@ -23,6 +23,12 @@ std::vector<Directive> Plan::directives() const {
     out.push_back({"mem", format_size(*memory_per_node)});
   }
   out.push_back(gpu_directive);
+  if (uenv) {
+    out.push_back({"uenv", *uenv});
+    if (!uenv_view.empty()) {
+      out.push_back({"view", uenv_view});
+    }
+  }
   if (array) {
     out.push_back({"array", *array});
   }
@@ -79,6 +85,8 @@ nlohmann::json to_json(const Plan& plan) {
       {"venv", plan.venv ? nlohmann::json(*plan.venv) : nlohmann::json()},
       {"env", plan.env},
       {"run_prefix", plan.run_prefix},
+      {"uenv", plan.uenv ? nlohmann::json(*plan.uenv) : nlohmann::json()},
+      {"srun_options", plan.srun_options},
       {"cpu_bind", plan.cpu_bind ? nlohmann::json(*plan.cpu_bind) : nlohmann::json()},
       {"gpu_per_task", plan.gpu_per_task},
       {"array", plan.array ? nlohmann::json(*plan.array) : nlohmann::json()},

@@ -455,6 +455,45 @@ Expected<void> choose_environment(const System& s, const Request& r, Plan& plan)
     }
     plan.env.emplace_back(key, kv.substr(eq + 1));
   }
+  if (r.uenv) {
+    if (!s.environment.uenv) {
+      return fail(ErrorKind::rejected, fmt::format("{}: the catalogue knows no user environments "
+                                                   "(uenv) there; leave out --uenv",
+                                                   s.name));
+    }
+    if (r.uenv->empty() || has_control_char(*r.uenv)) {
+      return fail(ErrorKind::usage, "--uenv: give IMAGE[:MOUNT], e.g. pytorch/v2.8.0:/user-environment");
+    }
+    plan.uenv = *r.uenv;
+    plan.uenv_view = s.environment.uenv->view;
+    plan.reasons.push_back({"uenv", *r.uenv,
+                            fmt::format("mounted by Slurm, with --view={}", plan.uenv_view),
+                            s.environment.uenv->source.url});
+    if (plan.gpus_total() > 1) {
+      for (const auto& kv : s.environment.uenv->variables) {
+        const auto eq = kv.find('=');
+        plan.env.emplace_back(kv.substr(0, eq), kv.substr(eq + 1));
+      }
+    }
+  }
+  if (r.edf) {
+    if (!s.environment.container_engine) {
+      return fail(ErrorKind::rejected, fmt::format("{}: the catalogue knows no Container Engine "
+                                                   "there; use --container IMAGE.sif",
+                                                   s.name));
+    }
+    if (r.edf->empty() || has_control_char(*r.edf)) {
+      return fail(ErrorKind::usage, "--edf: give an environment name or the path of its .toml");
+    }
+    if (r.container) {
+      return fail(ErrorKind::usage, "--edf and --container both name a container; give one");
+    }
+    plan.srun_options.push_back("--environment=" + *r.edf);
+    plan.reasons.push_back({"environment", *r.edf,
+                            "the Container Engine starts each srun task in this environment "
+                            "(on the srun line, as CSCS advises, not as #SBATCH --environment)",
+                            s.environment.container_engine->url});
+  }
   if (!r.binds.empty() && !r.container) {
     return fail(ErrorKind::usage, "--bind is for --container; add --container IMAGE.sif");
   }

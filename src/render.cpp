@@ -311,6 +311,8 @@ void fill_context(PlanContext& c, const Plan& plan, const std::string& version) 
   }
   c.set("env", std::move(env));
   c.set("run_prefix", words(plan.run_prefix));
+  c.set("srun_options", words(plan.srun_options));
+  c.set("srun_single", mu::data(!plan.srun_options.empty()));
   mu::data sweep = list_of(plan.sweep.size());
   for (std::size_t i = 0; i < plan.sweep.size(); ++i) {
     mu::data& item = slot(sweep, i);

@@ -126,7 +126,17 @@ struct DeprecatedModule {
   std::string warning;
 };
 
+/// CSCS-style software: user environments (uenv) mounted by Slurm, and the
+/// Container Engine (srun --environment=EDF).
+struct UenvRule {
+  std::string view;                    // --view=...
+  std::vector<std::string> variables;  // KEY=VALUE exported for multi-GPU jobs
+  SourceRef source;
+};
+
 struct Environment {
+  std::optional<UenvRule> uenv;
+  std::optional<SourceRef> container_engine;
   std::vector<std::string> module_use;
   std::vector<std::string> modules;
   // KEY=VALUE exported in jobs with more than one GPU (collective

@@ -62,6 +62,11 @@ struct Plan {
   // Words before the program on the launch line: the container runtime
   // (`apptainer exec --nv --bind ... image.sif`), or nothing.
   std::vector<std::string> run_prefix;
+  std::optional<std::string> uenv;  // #SBATCH --uenv, with --view=uenv_view
+  std::string uenv_view;
+  // Options for every srun line (--environment=EDF); with them, even a
+  // one-process job starts through srun.
+  std::vector<std::string> srun_options;
   // srun's CPU binding and per-task GPU visibility (whole-node srun jobs on
   // sites that document them).
   std::optional<std::string> cpu_bind;

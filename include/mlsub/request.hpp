@@ -32,6 +32,8 @@ struct Request {
   std::vector<std::string> modules;
   std::optional<std::string> venv;
   std::optional<std::string> container;
+  std::optional<std::string> uenv;  // IMAGE[:MOUNT], on sites with user environments
+  std::optional<std::string> edf;   // Container Engine environment: NAME or PATH.toml
   std::vector<std::string> binds;
   std::vector<std::string> env;
   std::optional<Size> local_disk;

@@ -75,6 +75,14 @@ void add_request_options(CLI::App& app, RequestOptions& o) {
                  "--rocm, comes from the site)")
       ->type_name("IMAGE.sif")
       ->group("Software");
+  app.add_option("--uenv", o.uenv, "Mount this user environment (Alps), e.g. "
+                                   "pytorch/v2.8.0:/user-environment")
+      ->type_name("IMAGE[:MOUNT]")
+      ->group("Software");
+  app.add_option("--edf", o.edf, "Run in this Container Engine environment (Alps): a name or "
+                                 "a .toml path, passed as srun --environment")
+      ->type_name("NAME|PATH.toml")
+      ->group("Software");
   app.add_option("--bind", o.binds, "Bind mount for --container, SRC[:DST] (repeatable)")
       ->type_name("SRC[:DST]")
       ->expected(1)  // one value each time: never swallow the program
@@ -176,6 +184,8 @@ Expected<Request> to_request(const RequestOptions& o, std::vector<std::string> c
   r.modules = o.modules;
   r.venv = o.venv;
   r.container = o.container;
+  r.uenv = o.uenv;
+  r.edf = o.edf;
   r.binds = o.binds;
   r.env = o.env;
   r.program = o.program;

@@ -31,6 +31,8 @@ struct RequestOptions {
   std::vector<std::string> modules;
   std::optional<std::string> venv;
   std::optional<std::string> container;
+  std::optional<std::string> uenv;
+  std::optional<std::string> edf;
   std::vector<std::string> binds;
   std::vector<std::string> env;
   std::optional<std::string> local_disk;

@@ -23,7 +23,10 @@ bash "$here/lab.sh" start "$lab" || { tail -20 "$lab"/*/slurmctld.log; exit 1; }
 failures=0
 for script in "$MLSUB_SOURCE_DIR"/tests/golden/*/*.sbatch; do
   site=$(basename "$(dirname "$script")")
-  verdict=$(SLURM_CONF=$lab/$site/slurm.conf sbatch --test-only "$script" 2>&1)
+  # --uenv and --view come from CSCS's Slurm plugin, which plain Slurm does
+  # not have: the lab judges the rest of such scripts.
+  grep -v '^#SBATCH --\(uenv\|view\)=' "$script" >"$lab/judged.sh"
+  verdict=$(SLURM_CONF=$lab/$site/slurm.conf sbatch --test-only "$lab/judged.sh" 2>&1)
   rc=$?
   if grep -q '^#SBATCH --account=.*X' "$script"; then
     if [ $rc -eq 0 ] || ! grep -q "account" <<<"$verdict"; then

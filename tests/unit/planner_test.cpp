@@ -399,3 +399,24 @@ TEST_CASE("requeue on timeout: USR2 to the batch shell, requeue, append to the l
   }
   CHECK(requeue);
 }
+
+TEST_CASE("Alps: uenv and the Container Engine, from the catalogue") {
+  Request r = gpus(8);
+  r.uenv = "pytorch/v2.8.0:/user-environment";
+  const Plan u = must_plan("alps-daint", r);
+  CHECK(directive(u, "uenv") == "pytorch/v2.8.0:/user-environment");
+  CHECK(directive(u, "view") == "default");
+  bool libfabric = false;
+  for (const auto& [k, v] : u.env) {
+    libfabric = libfabric || (k == "NCCL_NET" && v == "AWS Libfabric");
+  }
+  CHECK(libfabric);
+  CHECK(must_reject("lumi", r).find("knows no user environments") != std::string::npos);
+  r.uenv.reset();
+  r.edf = "./ngc.toml";
+  const Plan e = must_plan("alps-clariden", r);
+  CHECK(e.srun_options == std::vector<std::string>{"--environment=./ngc.toml"});
+  CHECK(must_reject("puhti", r).find("knows no Container Engine") != std::string::npos);
+  r.container = "x.sif";
+  CHECK_FALSE(plan_job(system_named("alps-clariden"), r));
+}
