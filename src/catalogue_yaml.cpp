@@ -207,6 +207,13 @@ Environment read_environment(MapReader& top) {
     out.container_engine = read_source(cr);
     cr.finish();
   }
+  out.job_cache_dirs = r.text_list("job_cache_dirs");
+  for (const auto& name : out.job_cache_dirs) {
+    if (!is_word(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_",
+                 "0123456789")) {
+      r.problem("job_cache_dirs", fmt::format("'{}' is not a variable name", name));
+    }
+  }
   out.distributed_variables = r.text_list("distributed_variables");
   for (const auto& kv : out.distributed_variables) {
     if (kv.find('=') == std::string::npos || kv.front() == '=') {

@@ -84,6 +84,7 @@ nlohmann::json to_json(const Plan& plan) {
       {"modules", plan.modules},
       {"venv", plan.venv ? nlohmann::json(*plan.venv) : nlohmann::json()},
       {"env", plan.env},
+      {"cache_dirs", plan.cache_dirs},
       {"run_prefix", plan.run_prefix},
       {"uenv", plan.uenv ? nlohmann::json(*plan.uenv) : nlohmann::json()},
       {"srun_options", plan.srun_options},

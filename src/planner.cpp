@@ -424,6 +424,13 @@ Expected<void> choose_environment(const System& s, const Request& r, Plan& plan)
       }
     }
   }
+  plan.cache_dirs = s.environment.job_cache_dirs;
+  if (!plan.cache_dirs.empty()) {
+    plan.reasons.push_back({"caches", fmt::format("{}", fmt::join(plan.cache_dirs, " ")),
+                            "per-job directories on node-local /tmp, so jobs do not share or "
+                            "lock each other's caches",
+                            s.environment.source.url});
+  }
   if (plan.gpus_total() > 1) {
     for (const auto& kv : s.environment.distributed_variables) {
       const auto eq = kv.find('=');

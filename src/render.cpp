@@ -310,6 +310,8 @@ void fill_context(PlanContext& c, const Plan& plan, const std::string& version) 
     put(item, "value", mu::data(plan.env[i].second));
   }
   c.set("env", std::move(env));
+  c.set("has_cache_dirs", mu::data(!plan.cache_dirs.empty()));
+  c.set("cache_dirs", words(plan.cache_dirs));
   c.set("run_prefix", words(plan.run_prefix));
   c.set("srun_options", words(plan.srun_options));
   c.set("srun_single", mu::data(!plan.srun_options.empty()));

@@ -142,6 +142,9 @@ struct Environment {
   // KEY=VALUE exported in jobs with more than one GPU (collective
   // communication settings: network interfaces, NCCL/RCCL options).
   std::vector<std::string> distributed_variables;
+  // Variables that name a cache directory: each gets its own per-job
+  // directory on node-local storage (MIOpen's kernel caches on LUMI).
+  std::vector<std::string> job_cache_dirs;
   std::vector<DeprecatedModule> deprecated_modules;
   std::optional<ContainerRule> container;  // unset: mlsub cannot run images there
   SourceRef source;

@@ -59,6 +59,7 @@ struct Plan {
   std::vector<std::string> modules;
   std::optional<std::string> venv;                      // activated after the modules
   std::vector<std::pair<std::string, std::string>> env;  // exported before the launch
+  std::vector<std::string> cache_dirs;  // variables set to per-job node-local directories
   // Words before the program on the launch line: the container runtime
   // (`apptainer exec --nv --bind ... image.sif`), or nothing.
   std::vector<std::string> run_prefix;
