@@ -4,16 +4,9 @@
 # sweep.tsv; and a job that gets SIGUSR2 before its time limit checkpoints,
 # is requeued, and resumes from the checkpoint. Needs root (77 without).
 . "$(dirname "$0")/../cli/lib.sh"
-here=$(cd "$(dirname "$0")" && pwd)
-if [ "$(id -u)" -ne 0 ]; then echo "skipped: the Slurm lab needs root"; exit 77; fi
-for v in $(compgen -e | grep '^SBATCH_'); do unset "$v"; done
-lab=$work/lab
-MLSUB_LAB_PORT=${MLSUB_ARRAYS_LAB_PORT:-14000} bash "$here/lab.sh" start "$lab" lumi >/dev/null || exit 1
-trap 'bash "$here/lab.sh" stop "$lab"; rm -rf "$work"' EXIT
+. "$(dirname "$0")/lablib.sh"
+start_lab "${MLSUB_ARRAYS_LAB_PORT:-14000}" lumi
 export SLURM_CONF=$lab/lumi/slurm.conf MLSUB_JOURNAL=$work/jobs.jsonl
-cd "$work" || exit 1
-mkdir -p bin
-printf '#!/bin/bash\nexit 0\n' >bin/module
 cat >params.sh <<'SH'
 #!/bin/bash
 echo "task $SLURM_ARRAY_TASK_ID args: $*"
@@ -30,7 +23,6 @@ trap 'echo "$step" >checkpoint; echo "checkpoint at step $step"; exit 0' USR2
 while true; do step=$((step + 1)); sleep 1; done
 SH
 chmod +x bin/module params.sh ckpt.sh
-export PATH=$work/bin:$PATH
 acct=(--account project_465000123)
 
 run submit --system lumi --gpus 1 "${acct[@]}" --dir "$work/sweep" \

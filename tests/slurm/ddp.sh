@@ -4,22 +4,14 @@
 # All ranks must end with the same parameters. Needs root and python3-torch
 # (installed if missing); 77 without root.
 . "$(dirname "$0")/../cli/lib.sh"
-here=$(cd "$(dirname "$0")" && pwd)
-if [ "$(id -u)" -ne 0 ]; then echo "skipped: the Slurm lab needs root"; exit 77; fi
 if ! /usr/bin/python3 -c 'import torch' 2>/dev/null; then
   (cd "$MLSUB_SOURCE_DIR" && . scripts/deps.sh && mlsub_install_deps python3-torch) >/dev/null || exit 1
 fi
-for v in $(compgen -e | grep '^SBATCH_'); do unset "$v"; done
-lab=$work/lab
-MLSUB_LAB_PORT=${MLSUB_DDP_LAB_PORT:-15000} bash "$here/lab.sh" start "$lab" puhti >/dev/null || exit 1
-trap 'bash "$here/lab.sh" stop "$lab"; rm -rf "$work"' EXIT
+. "$(dirname "$0")/lablib.sh"
+start_lab "${MLSUB_DDP_LAB_PORT:-15000}" puhti
 export SLURM_CONF=$lab/puhti/slurm.conf MLSUB_JOURNAL=$work/jobs.jsonl
-cd "$work" || exit 1
-mkdir -p bin
-printf '#!/bin/bash\nexit 0\n' >bin/module
 ln -s /usr/bin/python3 bin/python3   # Debian's, which sees python3-torch
 chmod +x bin/module
-export PATH=$work/bin:$PATH
 cp "$MLSUB_SOURCE_DIR/examples/train.py" .
 
 run submit --system puhti --nodes 2 --gpus-per-node 2 --launcher srun --account project_2001234 --dir "$work/jobs" \

@@ -4,22 +4,14 @@
 # batch script sets, each submitted with --wait; then the outputs in the job
 # folders and the journal are checked. Needs root (77 without).
 . "$(dirname "$0")/../cli/lib.sh"
-here=$(cd "$(dirname "$0")" && pwd)
-if [ "$(id -u)" -ne 0 ]; then echo "skipped: the Slurm lab needs root"; exit 77; fi
-for v in $(compgen -e | grep '^SBATCH_'); do unset "$v"; done
-lab=$work/lab
-MLSUB_LAB_PORT=${MLSUB_SITES_LAB_PORT:-16000} bash "$here/lab.sh" start "$lab" >/dev/null || exit 1
-trap 'bash "$here/lab.sh" stop "$lab"; rm -rf "$work"' EXIT
+. "$(dirname "$0")/lablib.sh"
+start_lab "${MLSUB_SITES_LAB_PORT:-16000}" 
 export MLSUB_JOURNAL=$work/jobs.jsonl
-cd "$work" || exit 1
-mkdir -p bin
-printf '#!/bin/bash\nexit 0\n' >bin/module
 cat >ranks.sh <<'SH'
 #!/bin/bash
 echo "rank=${RANK:--} local=${LOCAL_RANK:--} world=${WORLD_SIZE:--} node=$SLURMD_NODENAME"
 SH
 chmod +x bin/module ranks.sh
-export PATH=$work/bin:$PATH
 
 account_for() {
   case $1 in

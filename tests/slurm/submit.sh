@@ -6,23 +6,15 @@
 # failure; a folder that cannot be written; the controller down. Needs root
 # (77 without).
 . "$(dirname "$0")/../cli/lib.sh"
-here=$(cd "$(dirname "$0")" && pwd)
-if [ "$(id -u)" -ne 0 ]; then echo "skipped: the Slurm lab needs root"; exit 77; fi
-for v in $(compgen -e | grep '^SBATCH_'); do unset "$v"; done
-lab=$work/lab
-MLSUB_LAB_PORT=${MLSUB_SUBMIT_LAB_PORT:-18000} bash "$here/lab.sh" start "$lab" lumi mahti >/dev/null || exit 1
-trap 'bash "$here/lab.sh" stop "$lab"; rm -rf "$work"' EXIT
+. "$(dirname "$0")/lablib.sh"
+start_lab "${MLSUB_SUBMIT_LAB_PORT:-18000}" lumi mahti
 export SLURM_CONF=$lab/lumi/slurm.conf
 export MLSUB_JOURNAL=$work/jobs.jsonl
-cd "$work" || exit 1
-mkdir -p bin
-printf '#!/bin/bash\nexit 0\n' >bin/module   # the sites' module command
 cat >hello.sh <<'SH'
 #!/bin/bash
 echo "rank=$RANK local=$LOCAL_RANK world=$WORLD_SIZE node=$SLURMD_NODENAME args=$*"
 SH
 chmod +x bin/module hello.sh
-export PATH=$work/bin:$PATH
 acct=(--account project_465000123)
 
 wait_done() {  # wait_done JOBID: until Slurm no longer lists it as pending/running

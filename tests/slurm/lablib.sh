@@ -1,0 +1,27 @@
+# Helpers for the lab suites (tests/slurm/*.sh that run jobs): sourced after
+# tests/cli/lib.sh.
+#
+# start_lab PORT SYSTEM...: skips the suite (77) without root, clears
+# sbatch's input variables (they would override the scripts' #SBATCH
+# lines), starts a lab for SYSTEM... on PORT in $work/lab, stops it on exit,
+# and makes $work the working directory with a stand-in `module` command
+# first on PATH. Sets $lab.
+start_lab() {
+  local port=$1
+  shift
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "skipped: the Slurm lab needs root"
+    exit 77
+  fi
+  local v
+  for v in $(compgen -e | grep '^SBATCH_'); do unset "$v"; done
+  lab=$work/lab
+  MLSUB_LAB_PORT=$port bash "$MLSUB_SOURCE_DIR/tests/slurm/lab.sh" start "$lab" "$@" >/dev/null || exit 1
+  trap 'bash "$MLSUB_SOURCE_DIR/tests/slurm/lab.sh" stop "$lab"; rm -rf "$work"' EXIT
+  export MLSUB_JOURNAL=$work/jobs.jsonl
+  cd "$work" || exit 1
+  mkdir -p bin
+  printf '#!/bin/bash\nexit 0\n' >bin/module  # the sites' module command
+  chmod +x bin/module
+  export PATH=$work/bin:$PATH
+}
