@@ -138,6 +138,14 @@ Expected<void> choose_shape(const System& s, const NodeType& node, const Request
                                        per_node),
          node.source.url});
   }
+  if (plan.nodes > node.count) {
+    // The partition may allow more nodes than there are of this type.
+    return fail(ErrorKind::rejected,
+                fmt::format("{}: there are {} {} nodes, the request needs {}; ask for {} nodes "
+                            "or fewer{}",
+                            s.name, node.count, node.name, plan.nodes, node.count,
+                            s.node_types.size() > 1 ? ", or another --gpu-type" : ""));
+  }
   return {};
 }
 

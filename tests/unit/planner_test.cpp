@@ -420,3 +420,16 @@ TEST_CASE("Alps: uenv and the Container Engine, from the catalogue") {
   r.container = "x.sif";
   CHECK_FALSE(plan_job(system_named("alps-clariden"), r));
 }
+
+TEST_CASE("a job cannot have more nodes of a type than the site has") {
+  Request r;
+  r.program = "train.py";
+  r.nodes = 9;
+  r.gpus_per_node = 1;
+  r.gpu_type = "A100fat";  // Alvis has 8 of them; the partition allows 20 nodes
+  CHECK(must_reject("alvis", r) ==
+        "alvis: there are 8 A100fat nodes, the request needs 9; ask for 8 nodes or fewer, or "
+        "another --gpu-type");
+  r.nodes = 8;
+  CHECK(must_plan("alvis", r).nodes == 8);
+}
