@@ -204,6 +204,11 @@ Environment read_environment(MapReader& top) {
   }
   if (const YAML::Node c = r.child("container_engine", false); c.IsDefined()) {
     MapReader cr(c, "environment.container_engine", top.problems());
+    out.container_engine_arch = cr.text("arch", false).value_or("x86_64");
+    if (out.container_engine_arch != "x86_64" && out.container_engine_arch != "aarch64") {
+      cr.problem("arch",
+                 fmt::format("must be x86_64 or aarch64, got '{}'", out.container_engine_arch));
+    }
     out.container_engine = read_source(cr);
     cr.finish();
   }

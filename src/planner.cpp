@@ -397,6 +397,23 @@ std::string default_job_name(const std::string& program) {
   return name.empty() ? "mlsub" : name;
 }
 
+// An image or environment whose name says x86_64 on a site whose nodes are
+// aarch64 will not run there.
+void warn_if_x86(const System& s, const std::string& arch, const std::string& image,
+                 Plan& plan) {
+  if (arch != "aarch64") {
+    return;
+  }
+  std::string lower = image;
+  std::transform(lower.begin(), lower.end(), lower.begin(),
+                 [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
+  if (lower.find("x86") != std::string::npos || lower.find("amd64") != std::string::npos) {
+    plan.warnings.push_back(fmt::format("{}'s nodes are aarch64, and {} looks built for x86_64; "
+                                        "it will not run there",
+                                        s.name, image));
+  }
+}
+
 bool is_identifier(std::string_view name) {
   if (name.empty() || std::isdigit(static_cast<unsigned char>(name.front()))) {
     return false;
@@ -504,6 +521,7 @@ Expected<void> choose_environment(const System& s, const Request& r, Plan& plan)
       return fail(ErrorKind::usage, "--edf and --container both name a container; give one");
     }
     plan.srun_options.push_back("--environment=" + *r.edf);
+    warn_if_x86(s, s.environment.container_engine_arch, *r.edf, plan);
     plan.reasons.push_back({"environment", *r.edf,
                             "the Container Engine starts each srun task in this environment "
                             "(on the srun line, as CSCS advises, not as #SBATCH --environment)",
@@ -539,19 +557,7 @@ Expected<void> choose_environment(const System& s, const Request& r, Plan& plan)
          fmt::format("run with {} exec {} (the GPU flag for {} GPUs)", c.runtime,
                      plan.run_prefix[2], plan.gpu_vendor == GpuVendor::amd ? "AMD" : "NVIDIA"),
          c.source.url});
-    if (plan.gpu_vendor != GpuVendor::amd && c.arch == "aarch64") {
-      const std::string lower = [&] {
-        std::string t = *r.container;
-        std::transform(t.begin(), t.end(), t.begin(),
-                       [](unsigned char ch) { return static_cast<char>(std::tolower(ch)); });
-        return t;
-      }();
-      if (lower.find("x86") != std::string::npos || lower.find("amd64") != std::string::npos) {
-        plan.warnings.push_back(fmt::format("{}'s nodes are aarch64, and the image {} looks "
-                                            "built for x86_64; it will not run there",
-                                            s.name, *r.container));
-      }
-    }
+    warn_if_x86(s, c.arch, *r.container, plan);
   }
   return {};
 }

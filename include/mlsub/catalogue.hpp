@@ -137,6 +137,7 @@ struct UenvRule {
 struct Environment {
   std::optional<UenvRule> uenv;
   std::optional<SourceRef> container_engine;
+  std::string container_engine_arch;  // images the Container Engine runs must match
   std::vector<std::string> module_use;
   std::vector<std::string> modules;
   // KEY=VALUE exported in jobs with more than one GPU (collective

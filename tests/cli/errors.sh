@@ -84,6 +84,8 @@ run plan --system lumi --gpus 1 --bind /scratch train.py
 expect_rc 2; expect_stderr "mlsub: error: --bind is for --container; add --container IMAGE.sif"
 run plan --system alps-daint --gpus 1 --container x.sif train.py
 expect_rc 3; expect_stderr_has "does not say how this site runs container images"
+run plan --system alps-daint --gpus 4 --account a01 --edf ./pytorch-amd64.toml train.py
+expect_rc 0; expect_stderr_has "looks built for x86_64"; expect_stdout_has "srun --environment=./pytorch-amd64.toml bash -c"
 run plan --system roihu --gpus 1 --container /p/torch-x86_64.sif train.py
 expect_rc 0; expect_stderr_has "looks built for x86_64; it will not run there"; expect_stdout_has "apptainer exec --nv /p/torch-x86_64.sif python3 train.py"
 
