@@ -54,12 +54,33 @@ std::optional<std::string> unknown_command(int argc, char** argv, const CLI::App
 
 }  // namespace
 
+std::vector<std::string> script_command_line(int argc, char** argv) {
+  // Flags that change what is printed, not the script: the header leaves
+  // them out, so that the command in it makes the same script and
+  // `--check FILE` compares equal. Words after -- belong to the program.
+  std::vector<std::string> out{"mlsub"};
+  bool program_args = false;
+  for (int i = 1; i < argc; ++i) {
+    const std::string word = argv[i];
+    if (!program_args) {
+      if (word == "--") {
+        program_args = true;
+      } else if (word == "--explain" || word == "--validate" || word == "--json" ||
+                 word == "--verbose" || word == "-v" || word.rfind("--check=", 0) == 0) {
+        continue;
+      } else if (word == "--check") {
+        ++i;  // and its FILE
+        continue;
+      }
+    }
+    out.push_back(word);
+  }
+  return out;
+}
+
 int run(int argc, char** argv) {
   GlobalOptions global;
-  global.command_line.emplace_back("mlsub");
-  for (int i = 1; i < argc; ++i) {
-    global.command_line.emplace_back(argv[i]);
-  }
+  global.command_line = script_command_line(argc, argv);
 
   CLI::App app{k_description, "mlsub"};
   app.set_version_flag("--version", "mlsub " MLSUB_VERSION);

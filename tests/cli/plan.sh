@@ -95,4 +95,18 @@ printf '#!/bin/bash\n# my layout for {{system}}\n' >"$work/mine/templates/python
 run --catalogue "$work/mine/systems" plan --system lumi --gpus 1 train.py
 expect_stdout_has "# my layout for lumi"
 
+# --check FILE: drift check for scripts kept in docs and repositories.
+golden=$MLSUB_SOURCE_DIR/tests/golden/lumi/1-gpu.sbatch
+run plan --system lumi --gpus 1 --account project_465000123 train.py --check "$golden"
+expect_rc 0; expect_stdout_empty; expect_stderr ""
+run plan --system lumi --gpus 2 --account project_465000123 --check "$golden" train.py
+expect_rc 8; expect_stdout_has "-#SBATCH --gpus-per-node=1"; expect_stdout_has "+#SBATCH --gpus-per-node=2"
+expect_stderr_has "differs from what mlsub writes now"
+run plan --system lumi --gpus 1 --check "$work/none.sh" train.py
+expect_rc 7; expect_stderr_has "--check: cannot read"
+# The header leaves out flags that change only the output, so it remakes
+# the same script.
+run plan --system lumi --gpus 1 --explain --account project_465000123 train.py -- --json
+expect_stdout_has "#   mlsub plan --system lumi --gpus 1 --account project_465000123 train.py -- --json"
+
 finish
