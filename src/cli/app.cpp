@@ -110,6 +110,7 @@ int run(int argc, char** argv) {
       setup_status_command(app, global),
       setup_cancel_command(app, global),
       setup_logs_command(app, global),
+      setup_completion_command(app, global),
   };
 
   if (auto message = unknown_command(argc, argv, app)) {
@@ -125,7 +126,7 @@ int run(int argc, char** argv) {
     std::string message = e.what();
     if (e.get_name() == "RequiredError" && message.find("subcommand") != std::string::npos) {
       message = "no command given; try mlsub plan --help";
-      print_error(message + " (commands: plan, systems, show, submit, status, cancel, logs)");
+      print_error(message + " (commands: plan, systems, show, submit, status, cancel, logs, completion)");
       return k_exit_usage;
     }
     print_error(message + hint_for(e, app));

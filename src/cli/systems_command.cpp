@@ -16,6 +16,7 @@ namespace {
 
 struct SystemsOptions {
   bool json = false;
+  bool names = false;
 };
 
 std::string gpu_summary(const System& s) {
@@ -28,6 +29,13 @@ std::string gpu_summary(const System& s) {
 
 int run_systems(const GlobalOptions& global, const SystemsOptions& o) {
   const Catalogue catalogue(system_dirs(global));
+  if (o.names) {
+    // For shell completion: names only, without reading the files.
+    for (const auto& name : catalogue.names()) {
+      fmt::print("{}\n", name);
+    }
+    return k_exit_ok;
+  }
   auto systems = catalogue.load_all();
   if (!systems) {
     print_error(systems.error());
@@ -66,6 +74,7 @@ Command setup_systems_command(CLI::App& root, const GlobalOptions& global) {
   auto options = std::make_shared<SystemsOptions>();
   CLI::App* app = root.add_subcommand("systems", "List the systems in the catalogue");
   app->add_flag("--json", options->json, "Print every system's full entry as JSON");
+  app->add_flag("--names", options->names, "Print only the names, one per line");
   app->footer(
       "Examples:\n"
       "  mlsub systems\n"

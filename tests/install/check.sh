@@ -9,7 +9,8 @@ trap 'rm -rf "$prefix"' EXIT
 cmake --install "$build" --prefix "$prefix" >/dev/null
 fail=0
 for f in bin/mlsub share/mlsub/systems/lumi.yaml share/mlsub/systems/puhti.yaml \
-         share/mlsub/templates/python.sbatch.mustache share/mlsub/templates/srun.sbatch.mustache; do
+         share/mlsub/templates/python.sbatch.mustache share/mlsub/templates/srun.sbatch.mustache \
+         share/mlsub/templates/torchrun.sbatch.mustache share/bash-completion/completions/mlsub; do
   [ -e "$prefix/$f" ] || { echo "FAIL: $f was not installed"; fail=1; }
 done
 # The installed catalogue is the one in use.
@@ -18,6 +19,9 @@ if [ "$where" != "$prefix/share/mlsub/systems/lumi.yaml" ]; then
   echo "FAIL: installed mlsub reads $where, not $prefix/share/mlsub/systems/lumi.yaml"
   fail=1
 fi
+# The installed completion is the one the binary prints.
+"$prefix/bin/mlsub" completion bash | cmp -s - "$prefix/share/bash-completion/completions/mlsub" ||
+  { echo "FAIL: installed completion differs from mlsub completion bash"; fail=1; }
 # A change to the installed template shows up in the installed binary's output.
 echo "# installed template" >>"$prefix/share/mlsub/templates/python.sbatch.mustache"
 if ! "$prefix/bin/mlsub" plan --system lumi --gpus 1 train.py 2>/dev/null | grep -q "^# installed template"; then

@@ -1,0 +1,53 @@
+# Bash completion for mlsub: commands, flags, and system names read from the
+# catalogue when completing (mlsub systems --names).
+_mlsub() {
+  local cur prev cmd i
+  cur=${COMP_WORDS[COMP_CWORD]}
+  prev=${COMP_WORDS[COMP_CWORD - 1]}
+  cmd=""
+  for ((i = 1; i < COMP_CWORD; i++)); do
+    [ "${COMP_WORDS[i]}" = -- ] && return 0  # the program's own arguments follow
+  done
+  for ((i = 1; i < COMP_CWORD; i++)); do
+    case ${COMP_WORDS[i]} in
+      -*) ;;
+      *) cmd=${COMP_WORDS[i]}; break ;;
+    esac
+  done
+  case $prev in
+    --system | -s)
+      mapfile -t COMPREPLY < <(compgen -W "$(mlsub systems --names 2>/dev/null)" -- "$cur")
+      return 0 ;;
+    show)
+      if [ "$cmd" = show ]; then
+        mapfile -t COMPREPLY < <(compgen -W "$(mlsub systems --names 2>/dev/null)" -- "$cur")
+        return 0
+      fi ;;
+    --launcher)
+      mapfile -t COMPREPLY < <(compgen -W "python srun torchrun" -- "$cur")
+      return 0 ;;
+    --template | --venv | --container | --check | --catalogue | --dir | -o | --output)
+      mapfile -t COMPREPLY < <(compgen -f -- "$cur")
+      return 0 ;;
+  esac
+  local job="--system --gpus --nodes --gpus-per-node --time --partition --gpu-type --account
+    --job-name --output --launcher --template --module --venv --container --uenv --edf --bind
+    --env --local-disk --array --sweep --requeue-on-timeout --help"
+  local words
+  case $cmd in
+    "") words="plan submit status cancel logs systems show completion --help --version --verbose --catalogue" ;;
+    plan) words="$job --explain --json --validate --check" ;;
+    submit) words="$job --dir --dry-run --test-only --wait --timeout" ;;
+    status) words="--json --help" ;;
+    logs) words="--follow --help" ;;
+    systems) words="--json --names --help" ;;
+    completion) words="bash" ;;
+    *) words="--help" ;;
+  esac
+  if [[ $cur == -* || -z $cmd || $cmd == completion ]]; then
+    mapfile -t COMPREPLY < <(compgen -W "$words" -- "$cur")
+  else
+    mapfile -t COMPREPLY < <(compgen -f -- "$cur")
+  fi
+}
+complete -F _mlsub mlsub
