@@ -414,6 +414,14 @@ void warn_if_x86(const System& s, const std::string& arch, const std::string& im
   }
 }
 
+// KEY=VALUE entries from the catalogue (checked when it was loaded).
+void add_site_variables(const std::vector<std::string>& variables, Plan& plan) {
+  for (const auto& kv : variables) {
+    const auto eq = kv.find('=');
+    plan.env.emplace_back(kv.substr(0, eq), kv.substr(eq + 1));
+  }
+}
+
 bool is_identifier(std::string_view name) {
   if (name.empty() || std::isdigit(static_cast<unsigned char>(name.front()))) {
     return false;
@@ -457,10 +465,7 @@ Expected<void> choose_environment(const System& s, const Request& r, Plan& plan)
                             s.environment.source.url});
   }
   if (plan.gpus_total() > 1) {
-    for (const auto& kv : s.environment.distributed_variables) {
-      const auto eq = kv.find('=');
-      plan.env.emplace_back(kv.substr(0, eq), kv.substr(eq + 1));
-    }
+    add_site_variables(s.environment.distributed_variables, plan);
     if (!s.environment.distributed_variables.empty()) {
       plan.reasons.push_back({"environment", fmt::format("{}", fmt::join(
                                                  s.environment.distributed_variables, " ")),
@@ -476,6 +481,8 @@ Expected<void> choose_environment(const System& s, const Request& r, Plan& plan)
     plan.reasons.push_back({"venv", *r.venv, "activated after the modules, so its packages "
                                              "come first", ""});
   }
+  // The user's --env comes last, after the site's variables, so it wins.
+  std::vector<std::pair<std::string, std::string>> user_env;
   for (const auto& kv : r.env) {
     const auto eq = kv.find('=');
     const std::string key = kv.substr(0, eq);
@@ -485,7 +492,7 @@ Expected<void> choose_environment(const System& s, const Request& r, Plan& plan)
                               "_ (not starting with a digit)",
                               kv.substr(0, 60)));
     }
-    plan.env.emplace_back(key, kv.substr(eq + 1));
+    user_env.emplace_back(key, kv.substr(eq + 1));
   }
   if (r.uenv) {
     if (!s.environment.uenv) {
@@ -502,10 +509,7 @@ Expected<void> choose_environment(const System& s, const Request& r, Plan& plan)
                             fmt::format("mounted by Slurm, with --view={}", plan.uenv_view),
                             s.environment.uenv->source.url});
     if (plan.gpus_total() > 1) {
-      for (const auto& kv : s.environment.uenv->variables) {
-        const auto eq = kv.find('=');
-        plan.env.emplace_back(kv.substr(0, eq), kv.substr(eq + 1));
-      }
+      add_site_variables(s.environment.uenv->variables, plan);
     }
   }
   if (r.edf) {
@@ -559,6 +563,7 @@ Expected<void> choose_environment(const System& s, const Request& r, Plan& plan)
          c.source.url});
     warn_if_x86(s, c.arch, *r.container, plan);
   }
+  plan.env.insert(plan.env.end(), user_env.begin(), user_env.end());
   return {};
 }
 

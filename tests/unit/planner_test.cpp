@@ -433,3 +433,12 @@ TEST_CASE("a job cannot have more nodes of a type than the site has") {
   r.nodes = 8;
   CHECK(must_plan("alvis", r).nodes == 8);
 }
+
+TEST_CASE("the user's --env comes after the site's variables, so it wins") {
+  Request r = gpus(8);
+  r.uenv = "pytorch/v2.8.0:/user-environment";
+  r.env = {"NCCL_CROSS_NIC=0"};
+  const Plan p = must_plan("alps-daint", r);
+  REQUIRE_FALSE(p.env.empty());
+  CHECK(p.env.back() == std::make_pair(std::string("NCCL_CROSS_NIC"), std::string("0")));
+}
