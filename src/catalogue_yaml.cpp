@@ -8,7 +8,6 @@
 
 #include <fmt/format.h>
 
-#include <regex>
 #include <set>
 
 #include "mlsub/catalogue.hpp"
@@ -96,13 +95,8 @@ AccountRule read_account(MapReader& top) {
   }
   out.pattern = r.text("pattern", false);
   out.case_insensitive = r.boolean("case_insensitive").value_or(false);
-  if (out.pattern) {
-    try {
-      (void)std::regex(*out.pattern);
-    } catch (const std::regex_error& e) {
-      r.problem("pattern", fmt::format("not a valid regular expression: {}", e.what()));
-    }
-  }
+  // The pattern is compiled where an account is checked (planner.cpp), which
+  // reports a pattern std::regex cannot read.
   out.placeholder = r.text("placeholder").value_or("");
   out.why = r.text("why").value_or("");
   out.source = read_source(r);

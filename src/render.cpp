@@ -12,6 +12,8 @@
 
 #include "mlsub/render.hpp"
 
+#include <algorithm>
+#include <array>
 #include <filesystem>
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -30,27 +32,63 @@ namespace mlsub {
 namespace {
 
 // The values a template can name, and the context kainjow renders from.
-// Top-level names live in a flat map filled by moving values in: kainjow's
-// own object type copies every value it is given, and those copies were
-// half the cost of a render. Names inside a section ({{word}} in
-// {{#program}}) resolve through kainjow's context stack first; a name found
-// nowhere is remembered, so that render() can fail instead of printing an
-// empty string.
-class PlanContext : public mu::context<std::string> {
- public:
-  PlanContext() : mu::context<std::string>(&m_root) { m_values.reserve(32); }
+//
+// Top-level names are made on first use from the table in
+// `context_keys()`, so a render pays only for the keys its template names
+// (a false section's keys are never made), and each key at most once.
+//
+// A list of records ({{#directives}}--{{option}}={{value}}{{/directives}})
+// is a list of placeholders for the section to walk, and the records'
+// fields in one flat array, `width` per item: kainjow's own objects are hash
+// maps, and building one per directive was an eighth of a render.
+//
+// A name found nowhere is remembered, so that render() can fail instead of
+// printing an empty string.
+struct Value {
+  mu::data data;                          // what {{#name}} or {{name}} sees
+  const std::string_view* fields = nullptr;  // records: the field names
+  std::size_t width = 0;                  // records: fields per item
+  std::vector<mu::data> values;           // records: item i's field k at i * width + k
+};
 
-  // `name` must be a string literal: only the view is kept.
-  void set(std::string_view name, mu::data value) { m_values.emplace_back(name, std::move(value)); }
+struct ContextKey {
+  std::string_view name;
+  Value (*make)(const Plan& plan, const std::string& version);
+};
+
+const std::vector<ContextKey>& context_keys();
+
+class PlanContext : public mu::basic_context<std::string> {
+ public:
+  PlanContext(const Plan& plan, const std::string& version) : m_plan(plan), m_version(version) {
+    // Never grows past the table, so pointers into it stay valid.
+    m_made.reserve(context_keys().size());
+    m_stack.reserve(8);
+  }
+
+  void push(const mu::data* item) override { m_stack.push_back(item); }
+  void pop() override { m_stack.pop_back(); }
 
   const mu::data* get(const std::string& name) const override {
-    if (const mu::data* found = mu::context<std::string>::get(name)) {
-      return found;
+    if (name == ".") {
+      return m_stack.empty() ? nullptr : m_stack.back();
     }
-    // About 25 names: a scan beats hashing them.
-    for (const auto& [key, value] : m_values) {
+    // The sections around this tag, innermost first.
+    for (auto item = m_stack.rbegin(); item != m_stack.rend(); ++item) {
+      if (const mu::data* found = field_of(**item, name)) {
+        return found;
+      }
+    }
+    // About 25 names are used per render: a scan beats hashing them.
+    for (const auto& [key, value] : m_made) {
       if (key == name) {
-        return &value;
+        return &value.data;
+      }
+    }
+    for (const ContextKey& key : context_keys()) {
+      if (key.name == name) {
+        m_made.emplace_back(key.name, key.make(m_plan, m_version));
+        return &m_made.back().second.data;
       }
     }
     m_missing.insert(name);
@@ -66,8 +104,31 @@ class PlanContext : public mu::context<std::string> {
   const std::set<std::string>& missing() const { return m_missing; }
 
  private:
-  mu::data m_root{mu::data::type::object};  // empty: the stack's bottom
-  std::vector<std::pair<std::string_view, mu::data>> m_values;
+  // `name` in `item` when the item is one of a record list's placeholders.
+  const mu::data* field_of(const mu::data& item, const std::string& name) const {
+    for (const auto& [key, value] : m_made) {
+      if (value.width == 0) {
+        continue;
+      }
+      const auto& items = value.data.list_value();
+      if (items.empty() || &item < items.data() || &item >= items.data() + items.size()) {
+        continue;
+      }
+      const auto index = static_cast<std::size_t>(&item - items.data());
+      for (std::size_t k = 0; k < value.width; ++k) {
+        if (value.fields[k] == name) {
+          return &value.values[index * value.width + k];
+        }
+      }
+      return nullptr;
+    }
+    return nullptr;
+  }
+
+  const Plan& m_plan;
+  const std::string& m_version;
+  std::vector<const mu::data*> m_stack;
+  mutable std::vector<std::pair<std::string_view, Value>> m_made;
   mutable std::set<std::string> m_missing;
 };
 
@@ -140,36 +201,41 @@ std::string mark_standalone_tags(const std::string& text) {
 }
 
 // Compacts `text` in place: drops lines that hold only sentinels, and the
-// sentinels on other lines.
+// sentinels on other lines. Most lines have none and move as one block.
 void remove_sentinel_lines(std::string& text) {
   const std::size_t size = text.size();
   std::size_t write = 0;
   std::size_t start = 0;
   while (start < size) {
     const auto newline = text.find('\n', start);
-    const std::size_t end = newline == std::string::npos ? size : newline;
+    const std::size_t end = newline == std::string::npos ? size : newline + 1;
     const std::string_view line(text.data() + start, end - start);
-    const bool only_sentinels =
-        !line.empty() && line.find_first_not_of(k_sentinel) == std::string_view::npos;
-    if (!only_sentinels) {
-      for (std::size_t i = start; i < end; ++i) {
-        if (text[i] != k_sentinel) {
-          text[write++] = text[i];
+    const std::size_t body = line.size() - (newline == std::string::npos ? 0 : 1);
+    if (line.find(k_sentinel) == std::string_view::npos) {
+      if (write != start) {
+        // write < start: a forward copy never overwrites what it reads.
+        std::copy(text.begin() + static_cast<std::ptrdiff_t>(start),
+                  text.begin() + static_cast<std::ptrdiff_t>(end),
+                  text.begin() + static_cast<std::ptrdiff_t>(write));
+      }
+      write += line.size();
+    } else if (line.substr(0, body).find_first_not_of(k_sentinel) != std::string_view::npos) {
+      for (const char c : line) {
+        if (c != k_sentinel) {
+          text[write++] = c;
         }
       }
-      if (newline != std::string::npos) {
-        text[write++] = '\n';
-      }
     }
-    start = end + 1;
+    start = end;
   }
   text.resize(write);
 }
 
 // Partials ({{> name}}) are put in place at load time, so that a template
 // set is one text, parsed once; kainjow would parse a partial again on every
-// render. Each partial is checked on its own first, so an error names the
-// file it is in.
+// render. The whole text is parsed once; only when it does not parse is each
+// file parsed on its own (diagnose()), so that the error names the file it
+// is in.
 class PartialInliner {
  public:
   PartialInliner(const std::vector<std::string>& dirs, std::string main_path)
@@ -217,14 +283,30 @@ class PartialInliner {
     if (!text) {
       return text;
     }
-    if (mu::mustache check(*text); !check.is_valid()) {
-      return fail(ErrorKind::render, fmt::format("{}: {}", *path, check.error_message()));
-    }
+    m_files.emplace_back(*path, *text);
     return expand(mark_standalone_tags(*text), depth + 1);
   }
 
+ public:
+  // Why the whole text did not parse: the first file that does not parse
+  // on its own, or else the main template (a section opened in one file and
+  // closed in another, say).
+  Error diagnose(const std::string& main_text, const std::string& whole_error) const {
+    if (mu::mustache check(main_text); !check.is_valid()) {
+      return Error{ErrorKind::render, fmt::format("{}: {}", m_main_path, check.error_message())};
+    }
+    for (const auto& [path, text] : m_files) {
+      if (mu::mustache check(text); !check.is_valid()) {
+        return Error{ErrorKind::render, fmt::format("{}: {}", path, check.error_message())};
+      }
+    }
+    return Error{ErrorKind::render, fmt::format("{}: {}", m_main_path, whole_error)};
+  }
+
+ private:
   const std::vector<std::string>& m_dirs;
   std::string m_main_path;
+  std::vector<std::pair<std::string, std::string>> m_files;  // partials read: path, text
 };
 
 // kainjow renders into a stream; this one appends to a string.
@@ -248,11 +330,6 @@ mu::data& slot(mu::data& list, std::size_t index) {
   return const_cast<mu::data&>(list.list_value()[index]);
 }
 
-void put(mu::data& object, const std::string& key, mu::data value) {
-  object.set(key, mu::data(false));
-  const_cast<mu::data&>(*object.get(key)) = std::move(value);
-}
-
 // A list of strings, for {{#list}} {{.}}{{/list}}: the separator goes before
 // each word, so templates need no "first item" flag (which would make every
 // item an object, several times slower to build).
@@ -267,78 +344,123 @@ mu::data words(std::vector<std::string>::const_iterator begin,
 
 mu::data words(const std::vector<std::string>& items) { return words(items.begin(), items.end()); }
 
-void fill_context(PlanContext& c, const Plan& plan, const std::string& version) {
-  c.set("version", mu::data(version));
-  // The words after "mlsub", and the job's command as its first word and
-  // the rest.
-  c.set("mlsub_args", plan.command_line.empty()
+// A string value, moved in (kainjow's string constructor copies).
+mu::data text(std::string value) {
+  mu::data d(mu::data::type::string);
+  const_cast<std::string&>(d.string_value()) = std::move(value);
+  return d;
+}
+
+mu::data number(int value) { return text(std::to_string(value)); }
+
+mu::data flag(bool value) { return mu::data(value); }
+
+// A record list of `count` items with the fields `names`; the caller
+// fills values[i * names.size() + k].
+template <std::size_t Width>
+Value records(std::size_t count, const std::array<std::string_view, Width>& names) {
+  Value v{list_of(count), names.data(), Width, {}};
+  v.values.resize(count * Width);
+  return v;
+}
+
+Value plain(mu::data data) { return Value{std::move(data), nullptr, 0, {}}; }
+
+// The complete list of keys a template may name (templates/README.md
+// documents each).
+const std::vector<ContextKey>& context_keys() {
+  using V = const std::string&;
+  static constexpr std::array<std::string_view, 3> directive_fields = {"option", "has_value",
+                                                                       "value"};
+  static constexpr std::array<std::string_view, 2> env_fields = {"name", "value"};
+  static constexpr std::array<std::string_view, 2> sweep_fields = {"index", "args"};
+  static const std::vector<ContextKey> keys = {
+      {"version", [](const Plan&, V version) { return plain(text(version)); }},
+      // The words after "mlsub".
+      {"mlsub_args",
+       [](const Plan& p, V) {
+         return plain(p.command_line.empty()
                           ? mu::data(mu::data::type::list)
-                          : words(plan.command_line.begin() + 1, plan.command_line.end()));
-  c.set("system", mu::data(plan.system));
-  c.set("partition", mu::data(plan.partition));
-  c.set("nodes", mu::data(std::to_string(plan.nodes)));
-  c.set("gpus_per_node", mu::data(std::to_string(plan.gpus_per_node)));
-  c.set("gpus", mu::data(std::to_string(plan.gpus_total())));
-  c.set("tasks_per_node", mu::data(std::to_string(plan.tasks_per_node)));
-  c.set("tasks", mu::data(std::to_string(plan.tasks_total())));
-  c.set("cpus_per_task", mu::data(std::to_string(plan.cpus_per_task)));
-  c.set("time", mu::data(format_duration(plan.time)));
-  c.set("job_name", mu::data(plan.job_name));
-  c.set("account", mu::data(plan.account));
-  c.set("account_placeholder", mu::data(plan.account_is_placeholder));
-  c.set("launcher", mu::data(std::string(launcher_name(plan.launcher))));
-  c.set("multi_node", mu::data(plan.nodes > 1));
-  const auto lines = plan.directives();
-  mu::data directives = list_of(lines.size());
-  for (std::size_t i = 0; i < lines.size(); ++i) {
-    const Directive& dir = lines[i];
-    mu::data& item = slot(directives, i);
-    item = mu::data(mu::data::type::object);
-    put(item, "option", mu::data(dir.option));
-    put(item, "value", mu::data(dir.value));
-    put(item, "has_value", mu::data(!dir.value.empty()));
-  }
-  c.set("directives", std::move(directives));
-  c.set("has_modules", mu::data(!plan.modules.empty() || !plan.module_use.empty()));
-  c.set("has_venv", mu::data(plan.venv.has_value()));
-  c.set("venv_activate", mu::data(plan.venv.value_or("")));
-  mu::data env = list_of(plan.env.size());
-  for (std::size_t i = 0; i < plan.env.size(); ++i) {
-    mu::data& item = slot(env, i);
-    item = mu::data(mu::data::type::object);
-    put(item, "name", mu::data(plan.env[i].first));
-    put(item, "value", mu::data(plan.env[i].second));
-  }
-  c.set("env", std::move(env));
-  c.set("has_cache_dirs", mu::data(!plan.cache_dirs.empty()));
-  c.set("cache_dirs", words(plan.cache_dirs));
-  c.set("run_prefix", words(plan.run_prefix));
-  c.set("srun_options", words(plan.srun_options));
-  c.set("srun_single", mu::data(!plan.srun_options.empty()));
-  mu::data sweep = list_of(plan.sweep.size());
-  for (std::size_t i = 0; i < plan.sweep.size(); ++i) {
-    mu::data& item = slot(sweep, i);
-    item = mu::data(mu::data::type::object);
-    put(item, "index", mu::data(std::to_string(i)));
-    put(item, "args", words(plan.sweep[i]));
-  }
-  c.set("has_sweep", mu::data(!plan.sweep.empty()));
-  c.set("sweep", std::move(sweep));
-  c.set("requeue", mu::data(plan.requeue_lead_seconds.has_value()));
-  c.set("requeue_signal", mu::data(plan.requeue_signal));
-  c.set("has_cpu_bind", mu::data(plan.cpu_bind.has_value()));
-  c.set("cpu_bind", mu::data(plan.cpu_bind.value_or("")));
-  c.set("gpu_per_task", mu::data(plan.gpu_per_task));
-  c.set("gpu_visibility_var", mu::data(plan.gpu_visibility_var));
-  c.set("program", mu::data(plan.program));
-  c.set("program_args", words(plan.program_args));
-  c.set("python_program", mu::data(plan.python_program));
-  c.set("module_use", words(plan.module_use));
-  c.set("modules", words(plan.modules));
-  c.set("exec", mu::data(plan.program_argv.empty() ? std::string() : plan.program_argv.front()));
-  c.set("exec_args", plan.program_argv.empty()
-                         ? mu::data(mu::data::type::list)
-                         : words(plan.program_argv.begin() + 1, plan.program_argv.end()));
+                          : words(p.command_line.begin() + 1, p.command_line.end()));
+       }},
+      {"system", [](const Plan& p, V) { return plain(text(p.system)); }},
+      {"partition", [](const Plan& p, V) { return plain(text(p.partition)); }},
+      {"nodes", [](const Plan& p, V) { return plain(number(p.nodes)); }},
+      {"gpus_per_node", [](const Plan& p, V) { return plain(number(p.gpus_per_node)); }},
+      {"gpus", [](const Plan& p, V) { return plain(number(p.gpus_total())); }},
+      {"tasks_per_node", [](const Plan& p, V) { return plain(number(p.tasks_per_node)); }},
+      {"tasks", [](const Plan& p, V) { return plain(number(p.tasks_total())); }},
+      {"cpus_per_task", [](const Plan& p, V) { return plain(number(p.cpus_per_task)); }},
+      {"time", [](const Plan& p, V) { return plain(text(format_duration(p.time))); }},
+      {"job_name", [](const Plan& p, V) { return plain(text(p.job_name)); }},
+      {"account", [](const Plan& p, V) { return plain(text(p.account)); }},
+      {"account_placeholder", [](const Plan& p, V) { return plain(flag(p.account_is_placeholder)); }},
+      {"launcher",
+       [](const Plan& p, V) { return plain(text(std::string(launcher_name(p.launcher)))); }},
+      {"multi_node", [](const Plan& p, V) { return plain(flag(p.nodes > 1)); }},
+      {"directives",
+       [](const Plan& p, V) {
+         auto lines = p.directives();
+         Value v = records(lines.size(), directive_fields);
+         for (std::size_t i = 0; i < lines.size(); ++i) {
+           v.values[i * 3] = text(std::move(lines[i].option));
+           v.values[i * 3 + 1] = flag(!lines[i].value.empty());
+           v.values[i * 3 + 2] = text(std::move(lines[i].value));
+         }
+         return v;
+       }},
+      {"has_modules",
+       [](const Plan& p, V) { return plain(flag(!p.modules.empty() || !p.module_use.empty())); }},
+      {"module_use", [](const Plan& p, V) { return plain(words(p.module_use)); }},
+      {"modules", [](const Plan& p, V) { return plain(words(p.modules)); }},
+      {"has_venv", [](const Plan& p, V) { return plain(flag(p.venv.has_value())); }},
+      {"venv_activate", [](const Plan& p, V) { return plain(text(p.venv.value_or(""))); }},
+      {"env",
+       [](const Plan& p, V) {
+         Value v = records(p.env.size(), env_fields);
+         for (std::size_t i = 0; i < p.env.size(); ++i) {
+           v.values[i * 2] = text(p.env[i].first);
+           v.values[i * 2 + 1] = text(p.env[i].second);
+         }
+         return v;
+       }},
+      {"has_cache_dirs", [](const Plan& p, V) { return plain(flag(!p.cache_dirs.empty())); }},
+      {"cache_dirs", [](const Plan& p, V) { return plain(words(p.cache_dirs)); }},
+      {"run_prefix", [](const Plan& p, V) { return plain(words(p.run_prefix)); }},
+      {"srun_options", [](const Plan& p, V) { return plain(words(p.srun_options)); }},
+      {"srun_single", [](const Plan& p, V) { return plain(flag(!p.srun_options.empty())); }},
+      {"has_sweep", [](const Plan& p, V) { return plain(flag(!p.sweep.empty())); }},
+      {"sweep",
+       [](const Plan& p, V) {
+         Value v = records(p.sweep.size(), sweep_fields);
+         for (std::size_t i = 0; i < p.sweep.size(); ++i) {
+           v.values[i * 2] = number(static_cast<int>(i));
+           v.values[i * 2 + 1] = words(p.sweep[i]);
+         }
+         return v;
+       }},
+      {"requeue", [](const Plan& p, V) { return plain(flag(p.requeue_lead_seconds.has_value())); }},
+      {"requeue_signal", [](const Plan& p, V) { return plain(text(p.requeue_signal)); }},
+      {"has_cpu_bind", [](const Plan& p, V) { return plain(flag(p.cpu_bind.has_value())); }},
+      {"cpu_bind", [](const Plan& p, V) { return plain(text(p.cpu_bind.value_or(""))); }},
+      {"gpu_per_task", [](const Plan& p, V) { return plain(flag(p.gpu_per_task)); }},
+      {"gpu_visibility_var", [](const Plan& p, V) { return plain(text(p.gpu_visibility_var)); }},
+      {"program", [](const Plan& p, V) { return plain(text(p.program)); }},
+      {"program_args", [](const Plan& p, V) { return plain(words(p.program_args)); }},
+      {"python_program", [](const Plan& p, V) { return plain(flag(p.python_program)); }},
+      // The job's command as its first word and the rest.
+      {"exec",
+       [](const Plan& p, V) {
+         return plain(text(p.program_argv.empty() ? std::string() : p.program_argv.front()));
+       }},
+      {"exec_args",
+       [](const Plan& p, V) {
+         return plain(p.program_argv.empty()
+                          ? mu::data(mu::data::type::list)
+                          : words(p.program_argv.begin() + 1, p.program_argv.end()));
+       }},
+  };
+  return keys;
 }
 
 }  // namespace
@@ -371,25 +493,21 @@ Expected<TemplateSet> TemplateSet::load(const std::vector<std::string>& dirs, La
   if (!text) {
     return tl::unexpected(text.error());
   }
-  if (mu::mustache check(*text); !check.is_valid()) {
-    return fail(ErrorKind::render, fmt::format("{}: {}", impl->main_path, check.error_message()));
-  }
-  auto whole = PartialInliner(dirs, impl->main_path).expand(mark_standalone_tags(*text));
+  PartialInliner inliner(dirs, impl->main_path);
+  auto whole = inliner.expand(mark_standalone_tags(*text));
   if (!whole) {
     return tl::unexpected(whole.error());
   }
   impl->main = std::make_unique<mu::mustache>(*whole);
   if (!impl->main->is_valid()) {
-    return fail(ErrorKind::render,
-                fmt::format("{}: {}", impl->main_path, impl->main->error_message()));
+    return tl::unexpected(inliner.diagnose(*text, impl->main->error_message()));
   }
   impl->main->set_custom_escape([](const std::string& s) { return shell_quote(s); });
   return TemplateSet(std::move(impl));
 }
 
 Expected<std::string> TemplateSet::render(const Plan& plan, const std::string& version) const {
-  PlanContext ctx;
-  fill_context(ctx, plan, version);
+  PlanContext ctx(plan, version);
   std::string rendered;
   rendered.reserve(4096);
   StringSink sink{rendered};

@@ -5,11 +5,20 @@
 namespace mlsub {
 namespace {
 
-bool is_safe(unsigned char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-         c == '@' || c == '%' || c == '+' || c == '=' || c == ':' || c == ',' || c == '.' ||
-         c == '/' || c == '_' || c == '-';
-}
+// Characters that need no quoting anywhere in a word, as a table: every
+// value in a script passes through here.
+struct SafeTable {
+  bool safe[256] = {};
+  constexpr SafeTable() {
+    for (int c = 'a'; c <= 'z'; ++c) safe[c] = true;
+    for (int c = 'A'; c <= 'Z'; ++c) safe[c] = true;
+    for (int c = '0'; c <= '9'; ++c) safe[c] = true;
+    for (const char c : std::string_view("@%+=:,./_-")) safe[static_cast<unsigned char>(c)] = true;
+  }
+};
+constexpr SafeTable k_safe;
+
+bool is_safe(unsigned char c) { return k_safe.safe[c]; }
 
 bool needs_ansi_c(unsigned char c) { return c < 0x20 || c >= 0x7f; }
 
@@ -26,15 +35,16 @@ bool has_control_char(std::string_view text) {
 }
 
 std::string shell_quote(std::string_view text) {
-  bool safe = !text.empty();
-  bool ansi = false;
-  for (const char ch : text) {
-    const auto c = static_cast<unsigned char>(ch);
-    safe = safe && is_safe(c);
-    ansi = ansi || needs_ansi_c(c);
+  std::size_t plain = 0;
+  while (plain < text.size() && is_safe(static_cast<unsigned char>(text[plain]))) {
+    ++plain;
   }
-  if (safe) {
+  if (!text.empty() && plain == text.size()) {
     return std::string(text);
+  }
+  bool ansi = false;
+  for (const char ch : text.substr(plain)) {
+    ansi = ansi || needs_ansi_c(static_cast<unsigned char>(ch));
   }
   std::string out;
   out.reserve(text.size() + 8);

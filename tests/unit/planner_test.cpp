@@ -129,6 +129,21 @@ TEST_CASE("puhti: accounts are checked against the site's form") {
                                       0) == 0);
 }
 
+TEST_CASE("a catalogue's account pattern that std::regex cannot read is a catalogue error") {
+  System broken = system_named("puhti");
+  broken.account.pattern = "project_[0-9";
+  Request r = gpus(1);
+  CHECK(plan_job(broken, r));  // no account given: the pattern is not needed
+  r.account = "project_2001234";
+  r.account_origin = "--account";
+  const auto p = plan_job(broken, r);
+  REQUIRE_FALSE(p);
+  CHECK(p.error().kind == ErrorKind::catalogue);
+  CHECK(p.error().message.find("account.pattern 'project_[0-9' is not a valid regular expression") !=
+        std::string::npos);
+  CHECK(p.error().message.find(broken.file) == 0);
+}
+
 TEST_CASE("mahti: gpusmall for 1-2 GPUs, gpumedium from 3, gputest when short") {
   const Plan one = must_plan("mahti", gpus(1));
   CHECK(directive(one, "partition") == "gpusmall");
