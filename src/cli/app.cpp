@@ -52,6 +52,28 @@ std::optional<std::string> unknown_command(int argc, char** argv, const CLI::App
                      did_you_mean(argv[1], names), fmt::join(names, ", "));
 }
 
+// The subcommand named on the command line: its first word that is not a
+// global flag or a global flag's value.
+const CLI::App* invoked_command(int argc, char** argv, const CLI::App& app) {
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view word = argv[i];
+    if (word == "--catalogue") {
+      ++i;
+      continue;
+    }
+    if (word.empty() || word[0] == '-') {
+      continue;
+    }
+    for (const CLI::App* sub : app.get_subcommands([](const CLI::App*) { return true; })) {
+      if (sub->get_name() == word) {
+        return sub;
+      }
+    }
+    return nullptr;
+  }
+  return nullptr;
+}
+
 }  // namespace
 
 std::vector<std::string> script_command_line(int argc, char** argv) {
@@ -113,6 +135,13 @@ int run(int argc, char** argv) {
       setup_completion_command(app, global),
   };
 
+  if (const CLI::App* invoked = invoked_command(argc, argv, app)) {
+    for (const Command& command : commands) {
+      if (command.app == invoked && command.add_options) {
+        command.add_options();
+      }
+    }
+  }
   if (auto message = unknown_command(argc, argv, app)) {
     print_error(*message);
     return k_exit_usage;

@@ -6,6 +6,7 @@
 
 #include <CLI/CLI.hpp>
 #include <functional>
+#include <utility>
 
 #include "environment.hpp"
 
@@ -13,8 +14,15 @@ namespace mlsub::cli {
 
 /// A registered subcommand: CLI11's view of it and what to run.
 struct Command {
+  Command(CLI::App* app_, std::function<int()> run_, std::function<void()> add_options_ = {})
+      : app(app_), run(std::move(run_)), add_options(std::move(add_options_)) {}
+
   CLI::App* app = nullptr;
   std::function<int()> run;
+  // Adds the subcommand's flags, when they are many: run() calls it only for
+  // the subcommand on the command line (plan and submit each have some fifty
+  // flags, and making them for every call was a tenth of `mlsub plan`).
+  std::function<void()> add_options;
 };
 
 Command setup_plan_command(CLI::App& root, const GlobalOptions& global);

@@ -150,29 +150,31 @@ Command setup_plan_command(CLI::App& root, const GlobalOptions& global) {
   auto options = std::make_shared<PlanOptions>();
   CLI::App* app = root.add_subcommand(
       "plan", "Print the batch script for a job (a dry run: nothing is submitted)");
-  add_request_options(*app, options->request);
-  app->add_flag("--explain", options->explain,
-                "Also print, on stderr, each value chosen and why, with its source");
-  app->add_flag("--json", options->json, "Print the plan as JSON instead of the script");
-  app->add_option("--check", options->check,
-                  "Compare FILE with the script mlsub would write: print a diff and exit 8 if "
-                  "they differ (the version in the header aside); for docs and CI")
-      ->type_name("FILE");
-  app->add_flag("--validate", options->validate,
-                "Also ask Slurm whether it would accept the script (sbatch --test-only; "
-                "on a login node); exit 5 if not");
-  app->footer(
-      "Examples:\n"
-      "  mlsub plan --system lumi --gpus 8 train.py -- --epochs 10 --lr 3e-4\n"
-      "  mlsub plan --system puhti --gpus 1 --time 30 --account project_2001234 train.py\n"
-      "  mlsub plan --system alvis --gpu-type A100 --nodes 2 --gpus-per-node 4 train.py\n"
-      "  mlsub plan --system mahti --gpus 2 --explain train.py > job.sh\n"
-      "\n"
-      "The script goes to stdout, warnings and --explain to stderr. Arguments for\n"
-      "the program go after --. Exit codes: 0 ok, 2 usage, 3 the system cannot\n"
-      "give it, 4 invalid catalogue, 5 Slurm refuses it (--validate), 6 invalid\n"
-      "template, 8 the --check file differs.");
-  return Command{app, [&global, options]() { return run_plan(global, *options); }};
+  auto add_options = [app, options]() {
+    add_request_options(*app, options->request);
+    app->add_flag("--explain", options->explain,
+                  "Also print, on stderr, each value chosen and why, with its source");
+    app->add_flag("--json", options->json, "Print the plan as JSON instead of the script");
+    app->add_option("--check", options->check,
+                    "Compare FILE with the script mlsub would write: print a diff and exit 8 if "
+                    "they differ (the version in the header aside); for docs and CI")
+        ->type_name("FILE");
+    app->add_flag("--validate", options->validate,
+                  "Also ask Slurm whether it would accept the script (sbatch --test-only; "
+                  "on a login node); exit 5 if not");
+    app->footer(
+        "Examples:\n"
+        "  mlsub plan --system lumi --gpus 8 train.py -- --epochs 10 --lr 3e-4\n"
+        "  mlsub plan --system puhti --gpus 1 --time 30 --account project_2001234 train.py\n"
+        "  mlsub plan --system alvis --gpu-type A100 --nodes 2 --gpus-per-node 4 train.py\n"
+        "  mlsub plan --system mahti --gpus 2 --explain train.py > job.sh\n"
+        "\n"
+        "The script goes to stdout, warnings and --explain to stderr. Arguments for\n"
+        "the program go after --. Exit codes: 0 ok, 2 usage, 3 the system cannot\n"
+        "give it, 4 invalid catalogue, 5 Slurm refuses it (--validate), 6 invalid\n"
+        "template, 8 the --check file differs.");
+  };
+  return Command{app, [&global, options]() { return run_plan(global, *options); }, add_options};
 }
 
 }  // namespace mlsub::cli

@@ -197,32 +197,34 @@ Command setup_submit_command(CLI::App& root, const GlobalOptions& global) {
   auto options = std::make_shared<SubmitOptions>();
   CLI::App* app = root.add_subcommand(
       "submit", "Plan a job, write its folder, and submit it with sbatch (on a login node)");
-  add_request_options(*app, options->request);
-  app->add_option("--dir", options->dir,
-                  "Where job folders go (default: ./mlsub-jobs); each job gets NAME-TIMESTAMP/ "
-                  "with job.sh, plan.json and Slurm's output")
-      ->type_name("DIR");
-  app->add_flag("--dry-run", options->dry_run,
-                "Write the job folder and stop before sbatch; prints the script's path");
-  app->add_flag("--test-only", options->test_only,
-                "Ask Slurm whether it would accept the job (sbatch --test-only); submits nothing");
-  app->add_flag("--wait", options->wait,
-                "Follow the job to its end (a status line on stderr) and exit with its exit code");
-  app->add_option("--timeout", options->timeout_s,
-                  "Seconds to wait for sbatch before giving up (default: 60)")
-      ->check(CLI::Range(1, 3600))
-      ->type_name("SECONDS");
-  app->footer(
-      "Examples:\n"
-      "  mlsub submit --system lumi --gpus 8 --account project_465000123 train.py -- --lr 3e-4\n"
-      "  mlsub submit --system roihu --gpus 4 --test-only train.py\n"
-      "  mlsub submit --system puhti --gpus 1 --dry-run train.py\n"
-      "\n"
-      "Prints the job id on stdout. Every submission is recorded in the journal,\n"
-      "$MLSUB_JOURNAL or ~/.local/share/mlsub/jobs.jsonl (one JSON object a line).\n"
-      "Exit codes as for plan, and 5 when sbatch fails (Slurm's message is shown;\n"
-      "the job folder is kept), 7 when a file cannot be written.");
-  return Command{app, [&global, options]() { return run_submit(global, *options); }};
+  auto add_options = [app, options]() {
+    add_request_options(*app, options->request);
+    app->add_option("--dir", options->dir,
+                    "Where job folders go (default: ./mlsub-jobs); each job gets NAME-TIMESTAMP/ "
+                    "with job.sh, plan.json and Slurm's output")
+        ->type_name("DIR");
+    app->add_flag("--dry-run", options->dry_run,
+                  "Write the job folder and stop before sbatch; prints the script's path");
+    app->add_flag("--test-only", options->test_only,
+                  "Ask Slurm whether it would accept the job (sbatch --test-only); submits nothing");
+    app->add_flag("--wait", options->wait,
+                  "Follow the job to its end (a status line on stderr) and exit with its exit code");
+    app->add_option("--timeout", options->timeout_s,
+                    "Seconds to wait for sbatch before giving up (default: 60)")
+        ->check(CLI::Range(1, 3600))
+        ->type_name("SECONDS");
+    app->footer(
+        "Examples:\n"
+        "  mlsub submit --system lumi --gpus 8 --account project_465000123 train.py -- --lr 3e-4\n"
+        "  mlsub submit --system roihu --gpus 4 --test-only train.py\n"
+        "  mlsub submit --system puhti --gpus 1 --dry-run train.py\n"
+        "\n"
+        "Prints the job id on stdout. Every submission is recorded in the journal,\n"
+        "$MLSUB_JOURNAL or ~/.local/share/mlsub/jobs.jsonl (one JSON object a line).\n"
+        "Exit codes as for plan, and 5 when sbatch fails (Slurm's message is shown;\n"
+        "the job folder is kept), 7 when a file cannot be written.");
+  };
+  return Command{app, [&global, options]() { return run_submit(global, *options); }, add_options};
 }
 
 }  // namespace mlsub::cli
