@@ -360,7 +360,9 @@ mu::data flag(bool value) { return mu::data(value); }
 template <std::size_t Width>
 Value records(std::size_t count, const std::array<std::string_view, Width>& names) {
   Value v{list_of(count), names.data(), Width, {}};
-  v.values.resize(count * Width);
+  // Placeholders that cost no allocation (kainjow's default value is an
+  // empty object, a hash map).
+  v.values = std::vector<mu::data>(count * Width, mu::data(false));
   return v;
 }
 
