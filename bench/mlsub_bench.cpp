@@ -32,7 +32,7 @@ using Clock = std::chrono::steady_clock;
 
 struct ProcessStats {
   double median_ms = 0;
-  double peak_rss_mib = 0;  // the largest of the runs
+  double peak_rss_mib = 0;  // median over the runs of each run's peak
 };
 
 double median(std::vector<double> v) {
@@ -66,6 +66,7 @@ ProcessStats time_process(const std::vector<std::string>& args, int runs,
   posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
   posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
   std::vector<double> times;
+  std::vector<double> peaks;
   ProcessStats stats;
   for (int i = -2; i < runs; ++i) {
     const auto start = Clock::now();
@@ -84,11 +85,12 @@ ProcessStats time_process(const std::vector<std::string>& args, int runs,
     }
     if (i >= 0) {
       times.push_back(ms);
-      stats.peak_rss_mib = std::max(stats.peak_rss_mib, static_cast<double>(usage.ru_maxrss) / 1024);
+      peaks.push_back(static_cast<double>(usage.ru_maxrss) / 1024);
     }
   }
   posix_spawn_file_actions_destroy(&actions);
   stats.median_ms = median(times);
+  stats.peak_rss_mib = median(peaks);
   return stats;
 }
 
@@ -197,9 +199,9 @@ int main(int argc, char** argv) {
   const auto plan = time_process(plan_args, runs);
   const auto systems = time_process({mlsub, "systems"}, runs);
   const auto sweep = time_process(sweep_args, runs);
-  const auto truth_memory = time_process({"/bin/true"}, 5, true);
-  const auto plan_memory = time_process(plan_args, 5, true);
-  const auto sweep_memory = time_process(sweep_args, 5, true);
+  const auto truth_memory = time_process({"/bin/true"}, 9, true);
+  const auto plan_memory = time_process(plan_args, 9, true);
+  const auto sweep_memory = time_process(sweep_args, 9, true);
   std::size_t bytes = 0;
   const Fixture fixture = load_fixture(source);
   std::vector<double> plans;
