@@ -1,0 +1,66 @@
+#!/bin/bash
+# mlsub check: output formats, exit codes, --strict, --ignore, and the
+# system inferred from the script.
+. "$(dirname "$0")/lib.sh"
+corpus=$MLSUB_SOURCE_DIR/tests/check/corpus
+
+cat >"$work/lumi.sh" <<'SCRIPT'
+#!/bin/bash
+#SBATCH --account=project_465000123
+#SBATCH --partition=small-g --time=1:00:00
+#SBATCH --ntasks=1 --cpus-per-task=7 --mem=60G
+#SBATCH --gres=gpu:1
+python3 train.py
+SCRIPT
+
+# The system is inferred from the partition; text format names file, line, id.
+run check "$work/lumi.sh"
+expect_rc 9
+expect_stdout_has "$work/lumi.sh:5: error: lumi asks for GPUs with --gpus-per-node"
+expect_stdout_has "use --gpus-per-node=1 [gpu-syntax]"
+
+# GitHub Actions annotations.
+run check --format=github "$work/lumi.sh"
+expect_rc 9
+expect_stdout_has "::error file=$work/lumi.sh,line=5,title=mlsub check (gpu-syntax)::lumi asks for GPUs"
+
+# JSON: an array of findings.
+run check --json "$work/lumi.sh"
+expect_rc 9
+if /usr/bin/python3 -c 'import json,sys; f=json.load(open(sys.argv[1])); assert f[0]["id"]=="gpu-syntax" and f[0]["line"]==5 and f[0]["system"]=="lumi" and f[0]["severity"]=="error"' "$out"; then ok; else bad "JSON findings"; fi
+
+# --ignore drops an id; warnings fail only with --strict.
+run check --ignore gpu-syntax "$work/lumi.sh"
+expect_rc 0
+expect_stdout_empty
+run check --system lumi "$corpus/lumi/12-wrong-gpu-format.sbatch"
+expect_rc 0
+expect_stdout_has "warning:"
+run check --strict --system lumi "$corpus/lumi/12-wrong-gpu-format.sbatch"
+expect_rc 9
+
+# A right script: nothing printed, exit 0; several files at once.
+run check "$corpus/lumi/01-right-1gpu.sbatch" "$corpus/puhti/01-right-1gpu.sbatch" "$corpus/alvis/03-right-full-node.sbatch"
+expect_rc 0
+expect_stdout_empty
+expect_stderr "mlsub: warning: puhti was retired on 2026-07-31 and runs no new jobs; its successor is roihu"
+
+# The Alps clusters share their partitions: say so and name the fix.
+run check "$corpus/alps-daint/01-right-1gpu.sbatch"
+expect_rc 2
+expect_stderr_has "cannot tell the system from partition normal (alps-clariden, alps-daint, alps-santis fit); name it with --system"
+run check --system alps-daint "$corpus/alps-daint/01-right-1gpu.sbatch"
+expect_rc 0
+
+# Usage and I/O errors.
+run check --system lumii "$work/lumi.sh"
+expect_rc 2
+expect_stderr_has "lumi"
+run check "$work/missing.sh"
+expect_rc 7
+expect_stderr "mlsub: error: cannot read $work/missing.sh; check the path"
+run check --format=xml "$work/lumi.sh"
+expect_rc 2
+run check
+expect_rc 2
+finish
