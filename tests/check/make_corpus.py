@@ -14,13 +14,16 @@ The set of (severity, id) pairs must equal what `mlsub check --json
 --system <directory name>` reports; tests/check/run_corpus.py compares.
 
 The expectations are written here by hand for each case and site, not
-taken from mlsub. Regenerate after editing this file:
+taken from mlsub. Beside the generated NN-*.sbatch files, each system's
+folder holds hand-written scripts in the style of its site's documentation
+and of questions users post (site-*.sbatch, forum-*.sbatch), with their
+expectations written the same way. Regenerate after editing this file:
 
     /usr/bin/python3 tests/check/make_corpus.py
 """
 
 import os
-import shutil
+import re
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -303,10 +306,14 @@ def cases(s):
 
 def main():
     root = os.path.join(HERE, "corpus")
-    if os.path.isdir(root):
-        shutil.rmtree(root)
     for s in SITES:
-        os.makedirs(os.path.join(root, s.name))
+        folder = os.path.join(root, s.name)
+        os.makedirs(folder, exist_ok=True)
+        # Only the generated files (NN-name.sbatch) are replaced; the
+        # hand-written ones (named after where their style comes from) stay.
+        for old in os.listdir(folder):
+            if re.match(r"^[0-9]{2}-.*\.sbatch$", old):
+                os.remove(os.path.join(folder, old))
         for i, (name, header, directives, lines, expect) in enumerate(cases(s), 1):
             text = script(header, directives, lines, expect)
             with open(os.path.join(root, s.name, f"{i:02d}-{name}.sbatch"), "w") as f:
