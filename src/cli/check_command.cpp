@@ -164,7 +164,7 @@ Command setup_check_command(CLI::App& root, const GlobalOptions& global) {
   auto options = std::make_shared<CheckOptions>();
   CLI::App* app = root.add_subcommand(
       "check", "Lint existing batch scripts (#SBATCH lines) against the catalogue");
-  app->add_option("SCRIPT", options->files, "Batch scripts to check")->required();
+  app->add_option("SCRIPT", options->files, "Batch scripts to check")->required()->type_name("FILE");
   app->add_option("--system,-s", options->system,
                   "The system the scripts are for (default: inferred from the partition and "
                   "the GPU request)")
