@@ -31,6 +31,8 @@ def run(command, root, env):
     quiet = words[-2:] == [">", "/dev/null"]
     if quiet:
         words = words[:-2]
+    if not words or words[0] != "mlsub":
+        raise ValueError(f"a console block runs only mlsub commands: {command}")
     if any(w in ("|", ">", "<", ">>", "&&", ";") for w in words):
         raise ValueError(f"not runnable without a shell: {command}")
     result = subprocess.run([os.environ["MLSUB"]] + words[1:], cwd=root, env=env,
