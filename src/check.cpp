@@ -2,13 +2,14 @@
 // Every site fact comes from the catalogue (System); the partition limits
 // are the planner's own (planner_limits.hpp), so plan and check agree.
 
-#include <algorithm>
-#include <cctype>
 #include <fmt/format.h>
 #include <fmt/ranges.h>
+#include <algorithm>
+#include <cctype>
 #include <regex>
 #include <set>
 
+#include "gpu_request.hpp"
 #include "mlsub/check.hpp"
 #include "mlsub/duration.hpp"
 #include "mlsub/launcher.hpp"
@@ -22,139 +23,6 @@ namespace {
 // CPUs per GPU under this fraction of the site's advice starve the GPU's
 // data loaders: a warning. (A heuristic, not a site fact.)
 constexpr int k_far_under_divisor = 2;
-
-std::string lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return out;
-}
-
-std::optional<int> parse_count(std::string_view s) {
-  if (s.empty() || s.size() > 6 ||
-      !std::all_of(s.begin(), s.end(), [](unsigned char c) { return std::isdigit(c); })) {
-    return std::nullopt;
-  }
-  return std::stoi(std::string(s));
-}
-
-std::vector<std::string> split(std::string_view s, char sep) {
-  std::vector<std::string> out;
-  std::size_t start = 0;
-  while (true) {
-    const auto at = s.find(sep, start);
-    out.emplace_back(s.substr(start, at == std::string_view::npos ? s.npos : at - start));
-    if (at == std::string_view::npos) {
-      return out;
-    }
-    start = at + 1;
-  }
-}
-
-// "--gres=gpu:4" as it was written.
-std::string written(const SbatchDirective& d) {
-  if (!d.has_value) {
-    return d.spelling;
-  }
-  return d.spelling.rfind("--", 0) == 0 ? fmt::format("{}={}", d.spelling, d.value)
-                                        : fmt::format("{} {}", d.spelling, d.value);
-}
-
-/// The GPUs a script asks for, from whichever option it used.
-struct GpuAsk {
-  const SbatchDirective* directive = nullptr;
-  std::optional<std::string> type;
-  int count = 0;       // as written: per node, per task or per job
-  bool bad = false;    // the value could not be read
-};
-
-// "[type:]N" (gpus, gpus-per-node, gpus-per-task).
-GpuAsk read_typed_count(const SbatchDirective& d) {
-  GpuAsk ask{&d, std::nullopt, 0, false};
-  const auto parts = split(d.value, ':');
-  if (parts.size() == 1) {
-    if (auto n = parse_count(parts[0])) {
-      ask.count = *n;
-      return ask;
-    }
-  } else if (parts.size() == 2) {
-    if (auto n = parse_count(parts[1])) {
-      ask.type = parts[0];
-      ask.count = *n;
-      return ask;
-    }
-  }
-  ask.bad = true;
-  return ask;
-}
-
-// "gpu[:type][:N]" among other comma-separated GRES (nvme:100).
-std::optional<GpuAsk> read_gres(const SbatchDirective& d) {
-  for (const auto& entry : split(d.value, ',')) {
-    const auto parts = split(entry, ':');
-    if (parts[0] != "gpu") {
-      continue;
-    }
-    GpuAsk ask{&d, std::nullopt, 1, false};
-    if (parts.size() == 2) {
-      if (auto n = parse_count(parts[1])) {
-        ask.count = *n;
-      } else {
-        ask.type = parts[1];
-      }
-    } else if (parts.size() == 3) {
-      ask.type = parts[1];
-      auto n = parse_count(parts[2]);
-      ask.bad = !n;
-      ask.count = n.value_or(0);
-    } else if (parts.size() > 3) {
-      ask.bad = true;
-    }
-    return ask;
-  }
-  return std::nullopt;
-}
-
-// The GPU request: the last of the GPU options that the script uses.
-std::optional<GpuAsk> gpu_ask(const SbatchScript& script) {
-  for (auto it = script.directives.rbegin(); it != script.directives.rend(); ++it) {
-    if (it->option == "gres") {
-      if (auto ask = read_gres(*it)) {
-        return ask;
-      }
-    } else if (it->option == "gpus" || it->option == "gpus-per-node" ||
-               it->option == "gpus-per-task") {
-      return read_typed_count(*it);
-    }
-  }
-  return std::nullopt;
-}
-
-std::string format_request(const System& s, const std::string& type, int count) {
-  std::string value = s.gpu_request.format;
-  auto replace = [&value](std::string_view key, const std::string& with) {
-    if (const auto at = value.find(key); at != std::string::npos) {
-      value.replace(at, key.size(), with);
-    }
-  };
-  replace("{type}", type);
-  replace("{count}", std::to_string(count));
-  return fmt::format("--{}={}", s.gpu_request.option, value);
-}
-
-// Whether `value` of the site's own option has the site's format.
-bool matches_format(const System& s, const GpuAsk& ask) {
-  const bool wants_type = s.gpu_request.format.find("{type}") != std::string::npos;
-  if (ask.type.has_value() != wants_type) {
-    return false;
-  }
-  // gres: "gpu:{type}:{count}" needs the count written out too.
-  if (s.gpu_request.option == "gres") {
-    const auto parts = split(ask.directive->value.substr(0, ask.directive->value.find(',')), ':');
-    return parts.size() == (wants_type ? 3U : 2U);
-  }
-  return true;
-}
 
 bool has_word(const std::vector<ScriptLine>& lines, const std::regex& re, int* at = nullptr) {
   for (const auto& l : lines) {
@@ -230,8 +98,7 @@ class Linter {
     for (const auto& d : m_script.directives) {
       if (!d.known) {
         add(d.line, Severity::warning, "unknown-option",
-            fmt::format("sbatch has no option {}; check its spelling (sbatch --help)",
-                        d.spelling));
+            fmt::format("sbatch has no option {}; check its spelling (sbatch --help)", d.spelling));
       }
     }
   }
@@ -251,7 +118,7 @@ class Linter {
     }
     // A list (-p a,b): the job runs in whichever starts it first; judge the first.
     const Partition* first = nullptr;
-    for (const auto& name : split(d->value, ',')) {
+    for (const auto& name : split_at(d->value, ',')) {
       const Partition* p = m_s.find_partition(name);
       if (!p) {
         add(d->line, Severity::error, "partition",
@@ -299,7 +166,7 @@ class Linter {
       }
       if (!node) {
         for (const auto& n : m_s.node_types) {
-          if (lower(n.gpu_type) == lower(*ask->type)) {
+          if (lower_case(n.gpu_type) == lower_case(*ask->type)) {
             node = &n;
             add(d.line, Severity::error, "gpu-type",
                 fmt::format("Slurm GPU types are case-sensitive: {} calls this GPU '{}', not "
@@ -402,15 +269,15 @@ class Linter {
           fmt::format("{} CPU core{} for {} GPU{} per node is over {}'s {} per GPU ({}); use "
                       "--cpus-per-task={}",
                       cpus_node, cpus_node == 1 ? "" : "s", m_gpus_per_node,
-                      m_gpus_per_node == 1 ? "" : "s", m_s.name,
-                      advice, node.why_cpus, want_per_task));
+                      m_gpus_per_node == 1 ? "" : "s", m_s.name, advice, node.why_cpus,
+                      want_per_task));
     } else if (cpus_node * k_far_under_divisor < advice * m_gpus_per_node) {
       add(where->line, Severity::warning, "cpus-per-gpu",
           fmt::format("{} CPU core{} for {} GPU{} per node is far under {}'s advice of {} per "
                       "GPU ({}); use --cpus-per-task={}",
                       cpus_node, cpus_node == 1 ? "" : "s", m_gpus_per_node,
-                      m_gpus_per_node == 1 ? "" : "s", m_s.name,
-                      advice, node.why_cpus, want_per_task));
+                      m_gpus_per_node == 1 ? "" : "s", m_s.name, advice, node.why_cpus,
+                      want_per_task));
     }
   }
 
@@ -484,8 +351,7 @@ class Linter {
       } else if (*size > node.memory) {
         add(mem->line, Severity::error, "memory",
             fmt::format("a {} {} node has {} for jobs, {} cannot run; use --mem={}", m_s.name,
-                        node.gpu_type, format_size(node.memory), written(*mem),
-                        format_size(want)));
+                        node.gpu_type, format_size(node.memory), written(*mem), format_size(want)));
       }
     }
   }
@@ -508,13 +374,12 @@ class Linter {
       return;
     }
     if (rule.pattern) {
-      const auto flags = rule.case_insensitive
-                             ? std::regex::ECMAScript | std::regex::icase
-                             : std::regex::ECMAScript;
+      const auto flags = rule.case_insensitive ? std::regex::ECMAScript | std::regex::icase
+                                               : std::regex::ECMAScript;
       if (!std::regex_match(d->value, std::regex(*rule.pattern, flags))) {
         add(d->line, Severity::error, "account",
-            fmt::format("--account={} is not a {} account ({}): {} accounts look like {}",
-                        d->value, m_s.name, rule.why, m_s.name, rule.placeholder));
+            fmt::format("--account={} is not a {} account ({}): {} accounts look like {}", d->value,
+                        m_s.name, rule.why, m_s.name, rule.placeholder));
       }
     }
   }
@@ -574,61 +439,6 @@ std::string_view to_string(Severity s) {
 
 std::vector<Finding> check_script(const System& system, const SbatchScript& script) {
   return Linter(system, script).run();
-}
-
-Expected<const System*> infer_system(const std::vector<System>& systems,
-                                     const SbatchScript& script) {
-  const auto* partition = script.last("partition");
-  const auto ask = gpu_ask(script);
-  const std::optional<std::string> type = ask ? ask->type : std::nullopt;
-  std::vector<const System*> fit;
-  for (const System& s : systems) {
-    if (partition && !s.find_partition(split(partition->value, ',').front())) {
-      continue;
-    }
-    if (type && std::none_of(s.node_types.begin(), s.node_types.end(), [&](const NodeType& n) {
-          return lower(n.gpu_type) == lower(*type);
-        })) {
-      continue;
-    }
-    fit.push_back(&s);
-  }
-  if (fit.size() > 1 && ask) {
-    std::vector<const System*> same_syntax;
-    for (const System* s : fit) {
-      if (s->gpu_request.option == ask->directive->option) {
-        same_syntax.push_back(s);
-      }
-    }
-    if (!same_syntax.empty()) {
-      fit = same_syntax;
-    }
-  }
-  if (fit.size() == 1) {
-    return fit.front();
-  }
-  std::string what;
-  if (partition) {
-    what += fmt::format("partition {}", partition->value);
-  }
-  if (type) {
-    what += fmt::format("{}GPU type {}", what.empty() ? "" : " and ", *type);
-  }
-  if (what.empty()) {
-    what = "no partition or GPU type";
-  }
-  if (fit.empty()) {
-    return fail(ErrorKind::usage,
-                fmt::format("no system in the catalogue has {}; name the system with --system",
-                            what));
-  }
-  std::vector<std::string> names;
-  for (const System* s : fit) {
-    names.push_back(s->name);
-  }
-  return fail(ErrorKind::usage, fmt::format("cannot tell the system from {} ({} fit); name it "
-                                            "with --system, e.g. --system {}",
-                                            what, fmt::join(names, ", "), names.front()));
 }
 
 }  // namespace mlsub

@@ -18,12 +18,12 @@ namespace mlsub {
 /// dashes ("partition" for -p, --partition and the prefix --part); `value`
 /// is empty for flags (has_value false).
 struct SbatchDirective {
-  int line = 0;              // 1-based line in the script
-  std::string option;        // the long name; as written when sbatch does not know it
+  int line = 0;        // 1-based line in the script
+  std::string option;  // the long name; as written when sbatch does not know it
   std::string value;
   bool has_value = false;
-  std::string spelling;      // as written: "-p", "--partition", "--part"
-  bool known = true;         // sbatch (or a site plugin mlsub knows) has this option
+  std::string spelling;  // as written: "-p", "--partition", "--part"
+  bool known = true;     // sbatch (or a site plugin mlsub knows) has this option
 };
 
 /// A line of the script after the directives: what the batch shell runs.
@@ -37,7 +37,7 @@ struct SbatchScript {
   std::vector<SbatchDirective> directives;  // in order; the last of an option wins
   // #SBATCH lines after the first command: sbatch never reads them.
   std::vector<SbatchDirective> ignored;
-  int first_command_line = 0;  // 0: the script runs nothing
+  int first_command_line = 0;        // 0: the script runs nothing
   std::vector<ScriptLine> commands;  // non-comment, non-blank lines from the first command on
 
   // The last directive for `option` (sbatch's getopt: the last one wins).

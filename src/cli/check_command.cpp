@@ -1,7 +1,7 @@
 // mlsub check: lint existing batch scripts against the catalogue.
 
-#include <algorithm>
 #include <fmt/format.h>
+#include <algorithm>
 #include <fstream>
 #include <map>
 #include <memory>
@@ -33,12 +33,23 @@ std::string github_escape(std::string_view s, bool property) {
   std::string out;
   for (const char c : s) {
     switch (c) {
-      case '%': out += "%25"; break;
-      case '\r': out += "%0D"; break;
-      case '\n': out += "%0A"; break;
-      case ':': out += property ? "%3A" : ":"; break;
-      case ',': out += property ? "%2C" : ","; break;
-      default: out += c;
+      case '%':
+        out += "%25";
+        break;
+      case '\r':
+        out += "%0D";
+        break;
+      case '\n':
+        out += "%0A";
+        break;
+      case ':':
+        out += property ? "%3A" : ":";
+        break;
+      case ',':
+        out += property ? "%2C" : ",";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -164,7 +175,9 @@ Command setup_check_command(CLI::App& root, const GlobalOptions& global) {
   auto options = std::make_shared<CheckOptions>();
   CLI::App* app = root.add_subcommand(
       "check", "Lint existing batch scripts (#SBATCH lines) against the catalogue");
-  app->add_option("SCRIPT", options->files, "Batch scripts to check")->required()->type_name("FILE");
+  app->add_option("SCRIPT", options->files, "Batch scripts to check")
+      ->required()
+      ->type_name("FILE");
   app->add_option("--system,-s", options->system,
                   "The system the scripts are for (default: inferred from the partition and "
                   "the GPU request)")

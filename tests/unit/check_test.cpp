@@ -106,8 +106,7 @@ TEST_CASE("parse_sbatch_directives: quotes, escapes, flags and unknown options")
       "#SBATCH --gpus\n");
   CHECK(options(s.directives) ==
         std::vector<std::string>{"job-name=my run@1", "output=logs/%x %j.out@1", "exclusive@2",
-                                 "requeue@2", "hold@2", "cpu-per-task=8@3", "stray@3",
-                                 "gpus@4"});
+                                 "requeue@2", "hold@2", "cpu-per-task=8@3", "stray@3", "gpus@4"});
   CHECK_FALSE(s.directives[5].known);
   CHECK_FALSE(s.directives[6].known);
   CHECK(s.directives[0].known);
@@ -159,8 +158,8 @@ TEST_CASE("infer_system: from the partition and the GPU type") {
                             parse_sbatch_directives("#SBATCH -p gputest --gres=gpu:v100:1\n"));
   REQUIRE(puhti);
   CHECK((*puhti)->name == "puhti");
-  auto alvis = infer_system(all_systems(),
-                            parse_sbatch_directives("#SBATCH --gpus-per-node=A40:1\n"));
+  auto alvis =
+      infer_system(all_systems(), parse_sbatch_directives("#SBATCH --gpus-per-node=A40:1\n"));
   REQUIRE(alvis);
   CHECK((*alvis)->name == "alvis");
   auto alps = infer_system(all_systems(), parse_sbatch_directives("#SBATCH -p normal\n"));
