@@ -95,12 +95,34 @@ class Linter {
                         m_script.first_command_line, m_script.first_command_line));
       }
     }
+    // sbatch refuses the whole script for an option it does not know.
     for (const auto& d : m_script.directives) {
       if (!d.known) {
-        add(d.line, Severity::warning, "unknown-option",
-            fmt::format("sbatch has no option {}; check its spelling (sbatch --help)", d.spelling));
+        add(d.line, Severity::error, "unknown-option",
+            fmt::format("sbatch has no option {} and refuses the script; check its spelling "
+                        "(sbatch --help)",
+                        d.spelling));
+      } else if (!plugin_available(d.option)) {
+        add(d.line, Severity::error, "unknown-option",
+            fmt::format("{} comes from a Slurm plugin that {} does not have (the catalogue lists "
+                        "no {} there), so sbatch refuses the script; remove it",
+                        d.spelling, m_s.name,
+                        d.option == "environment" ? "Container Engine" : "uenv"));
       }
     }
+  }
+
+  // Options that only a site's Slurm plugin adds: CSCS's uenv plugin
+  // (--uenv, --view) and Container Engine (--environment). The catalogue
+  // says which systems have them.
+  bool plugin_available(const std::string& option) const {
+    if (option == "uenv" || option == "view") {
+      return m_s.environment.uenv.has_value();
+    }
+    if (option == "environment") {
+      return m_s.environment.container_engine.has_value();
+    }
+    return true;
   }
 
   const Partition* check_partition() {
@@ -234,8 +256,10 @@ class Linter {
   void check_gpu_syntax(const NodeType& node) {
     const SbatchDirective& d = *m_ask.directive;
     const std::string fix = format_request(m_s, node.gpu_type, m_gpus_per_node);
+    // Slurm itself takes any of its GPU options (the lab's sbatch accepts
+    // --gres=gpu:4 on the LUMI replica): another site's form is a warning.
     if (d.option != m_s.gpu_request.option) {
-      add(d.line, Severity::error, "gpu-syntax",
+      add(d.line, Severity::warning, "gpu-syntax",
           fmt::format("{} asks for GPUs with --{} ({}), not {}; use {}", m_s.name,
                       m_s.gpu_request.option, m_s.gpu_request.why, written(d), fix));
     } else if (!matches_format(m_s, m_ask)) {

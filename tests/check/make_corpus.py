@@ -216,10 +216,10 @@ def cases(s):
            base(s, time=s.max_time_one), body(s), [])
     yield ("wrong-gpu-syntax", ["The GPU request of another site."],
            base(s, gpu_opt=s.wrong_opt, gpu_value=s.wrong_value.format(count=1)), body(s),
-           ["error gpu-syntax"])
+           ["warning gpu-syntax"])
     yield ("wrong-gpu-syntax-node", ["Another site's GPU request, full node."],
            base(s, gpu_opt=s.wrong_opt, gpu_value=s.wrong_value.format(count=n), **full),
-           body(s, **full), ["error gpu-syntax"])
+           body(s, **full), ["warning gpu-syntax"])
     yield ("wrong-gpu-format", ["The site's option in a form it does not document."],
            base(s, gpu_value=s.untyped.format(count=1)), body(s), ["warning gpu-syntax"])
     yield ("wrong-gpu-type", ["A GPU type this site does not have."],
@@ -292,7 +292,11 @@ def cases(s):
            ["warning no-gpus"] + (["warning memory"] if s.mem_per_gpu else []))
     typo = [l.replace("cpus-per-task", "cpu-per-task") for l in base(s)]
     yield ("option-typo", ["--cpu-per-task is not an sbatch option."], typo, body(s),
-           ["warning unknown-option", "warning cpus-per-gpu"])
+           ["error unknown-option", "warning cpus-per-gpu"])
+    if s.name in ("lumi", "alvis"):
+        uenv = base(s) + ["#SBATCH --uenv=pytorch/v2.8.0:/user-environment --view=default"]
+        yield ("uenv-elsewhere", ["CSCS's uenv options on a site without the plugin."], uenv,
+               body(s), ["error unknown-option"])
     late = ["cd \"$SLURM_SUBMIT_DIR\""] + base(s)
     yield ("all-after-command",
            ["Every directive after a command: sbatch reads none of them."], late, body(s),

@@ -7,7 +7,7 @@ corpus=$MLSUB_SOURCE_DIR/tests/check/corpus
 cat >"$work/lumi.sh" <<'SCRIPT'
 #!/bin/bash
 #SBATCH --account=project_465000123
-#SBATCH --partition=small-g --time=1:00:00
+#SBATCH --partition=small-g --time=4-00:00:00
 #SBATCH --ntasks=1 --cpus-per-task=7 --mem=60G
 #SBATCH --gres=gpu:1
 python3 train.py
@@ -16,28 +16,36 @@ SCRIPT
 # The system is inferred from the partition; text format names file, line, id.
 run check "$work/lumi.sh"
 expect_rc 9
-expect_stdout_has "$work/lumi.sh:5: error: lumi asks for GPUs with --gpus-per-node"
+expect_stdout_has "$work/lumi.sh:3: error: lumi: small-g allows at most 3-00:00:00, the request asks for 4-00:00:00"
+expect_stdout_has "$work/lumi.sh:5: warning: lumi asks for GPUs with --gpus-per-node"
 expect_stdout_has "use --gpus-per-node=1 [gpu-syntax]"
 
 # GitHub Actions annotations.
 run check --format=github "$work/lumi.sh"
 expect_rc 9
-expect_stdout_has "::error file=$work/lumi.sh,line=5,title=mlsub check (gpu-syntax)::lumi asks for GPUs"
+expect_stdout_has "::error file=$work/lumi.sh,line=3,title=mlsub check (time-limit)::lumi: small-g allows"
+expect_stdout_has "::warning file=$work/lumi.sh,line=5,title=mlsub check (gpu-syntax)::lumi asks for GPUs"
 
 # JSON: an array of findings.
 run check --json "$work/lumi.sh"
 expect_rc 9
-if /usr/bin/python3 -c 'import json,sys; f=json.load(open(sys.argv[1])); assert f[0]["id"]=="gpu-syntax" and f[0]["line"]==5 and f[0]["system"]=="lumi" and f[0]["severity"]=="error"' "$out"; then ok; else bad "JSON findings"; fi
+if /usr/bin/python3 -c 'import json,sys; f=json.load(open(sys.argv[1])); assert [(x["line"], x["severity"], x["id"], x["system"]) for x in f] == [(3, "error", "time-limit", "lumi"), (5, "warning", "gpu-syntax", "lumi")]' "$out"; then ok; else bad "JSON findings"; fi
 
 # --ignore drops an id; warnings fail only with --strict.
-run check --ignore gpu-syntax "$work/lumi.sh"
-expect_rc 0
-expect_stdout_empty
-run check --system lumi "$corpus/lumi/12-wrong-gpu-format.sbatch"
+run check --ignore time-limit "$work/lumi.sh"
 expect_rc 0
 expect_stdout_has "warning:"
-run check --strict --system lumi "$corpus/lumi/12-wrong-gpu-format.sbatch"
+run check --ignore time-limit --ignore gpu-syntax "$work/lumi.sh"
+expect_rc 0
+expect_stdout_empty
+run check --strict --ignore time-limit "$work/lumi.sh"
 expect_rc 9
+
+# sbatch refuses an option it does not know: an error.
+printf '#!/bin/bash\n#SBATCH -p small-g --gpu-per-node=1\nsrun x\n' >"$work/typo.sh"
+run check "$work/typo.sh"
+expect_rc 9
+expect_stdout_has "error: sbatch has no option --gpu-per-node and refuses the script"
 
 # A right script: nothing printed, exit 0; several files at once.
 run check "$corpus/lumi/01-right-1gpu.sbatch" "$corpus/puhti/01-right-1gpu.sbatch" "$corpus/alvis/03-right-full-node.sbatch"
