@@ -172,8 +172,10 @@ std::vector<std::string> split_arguments(std::string_view rest) {
       if (quote == 0 && std::isspace(static_cast<unsigned char>(c))) {
         break;
       }
-      if (c == '\\' && i + 1 < rest.size()) {
-        arg += rest[++i];
+      if (c == '\\') {
+        if (i + 1 < rest.size()) {  // a backslash at the end is dropped, as in sbatch
+          arg += rest[++i];
+        }
       } else if (quote != 0) {
         if (c == quote) {
           quote = 0;

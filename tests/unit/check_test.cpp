@@ -103,10 +103,12 @@ TEST_CASE("parse_sbatch_directives: quotes, escapes, flags and unknown options")
       "#SBATCH --job-name='my run' --output=logs/%x\\ %j.out\n"
       "#SBATCH --exclusive --requeue -H\n"
       "#SBATCH --cpu-per-task=8 stray\n"
-      "#SBATCH --gpus\n");
-  CHECK(options(s.directives) ==
-        std::vector<std::string>{"job-name=my run@1", "output=logs/%x %j.out@1", "exclusive@2",
-                                 "requeue@2", "hold@2", "cpu-per-task=8@3", "stray@3", "gpus@4"});
+      "#SBATCH --gpus\n"
+      "#SBATCH --comment=end\\\n");
+  CHECK(options(s.directives) == std::vector<std::string>{"job-name=my run@1",
+                                                          "output=logs/%x %j.out@1", "exclusive@2",
+                                                          "requeue@2", "hold@2", "cpu-per-task=8@3",
+                                                          "stray@3", "gpus@4", "comment=end@5"});
   CHECK_FALSE(s.directives[5].known);
   CHECK_FALSE(s.directives[6].known);
   CHECK(s.directives[0].known);
