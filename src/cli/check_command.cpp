@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <algorithm>
 #include <fstream>
+#include <iostream>
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -77,14 +78,18 @@ class Checker {
     bool failing = false;
     nlohmann::json all = nlohmann::json::array();
     for (const std::string& file : m_o.files) {
-      std::ifstream in(file, std::ios::binary);
-      if (!in) {
-        print_error(fmt::format("cannot read {}; check the path", file));
-        code = k_exit_io;
-        continue;
-      }
       std::ostringstream text;
-      text << in.rdbuf();
+      if (file == "-") {  // the script on stdin: mlsub plan ... | mlsub check -
+        text << std::cin.rdbuf();
+      } else {
+        std::ifstream in(file, std::ios::binary);
+        if (!in) {
+          print_error(fmt::format("cannot read {}; check the path", file));
+          code = k_exit_io;
+          continue;
+        }
+        text << in.rdbuf();
+      }
       const SbatchScript script = parse_sbatch_directives(text.str());
       auto system = system_for(file, script);
       if (!system) {
@@ -175,7 +180,7 @@ Command setup_check_command(CLI::App& root, const GlobalOptions& global) {
   auto options = std::make_shared<CheckOptions>();
   CLI::App* app = root.add_subcommand(
       "check", "Lint existing batch scripts (#SBATCH lines) against the catalogue");
-  app->add_option("SCRIPT", options->files, "Batch scripts to check")
+  app->add_option("SCRIPT", options->files, "Batch scripts to check (- reads one from stdin)")
       ->required()
       ->type_name("FILE");
   app->add_option("--system,-s", options->system,
@@ -199,6 +204,7 @@ Command setup_check_command(CLI::App& root, const GlobalOptions& global) {
       "  mlsub check job.sh\n"
       "  mlsub check --system lumi --strict jobs/*.sh\n"
       "  mlsub check --format=github --ignore account jobs/*.sbatch\n"
+      "  mlsub plan --system lumi --gpus 8 train.py | mlsub check -\n"
       "\n"
       "sbatch reads #SBATCH lines only up to the first command; so does mlsub check.\n"
       "Finding ids: gpu-syntax, gpu-type, no-gpus, cpus-per-gpu, memory, time-limit,\n"

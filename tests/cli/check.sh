@@ -60,6 +60,18 @@ expect_stderr_has "cannot tell the system from partition normal (alps-clariden, 
 run check --system alps-daint "$corpus/alps-daint/01-right-1gpu.sbatch"
 expect_rc 0
 
+# A script on stdin, e.g. straight from mlsub plan: what plan writes is clean.
+last_command="mlsub plan --system lumi --gpus 16 --account project_465000123 train.py | mlsub check -"
+"$MLSUB" plan --system lumi --gpus 16 --account project_465000123 train.py | "$MLSUB" check - >"$out" 2>"$err"
+rc=$?
+expect_rc 0
+expect_stdout_empty
+last_command="mlsub check - < typo.sh"
+"$MLSUB" check --json - <"$work/typo.sh" >"$out" 2>"$err"
+rc=$?
+expect_rc 9
+expect_stdout_has '"file": "-"'
+
 # Usage and I/O errors.
 run check --system lumii "$work/lumi.sh"
 expect_rc 2
