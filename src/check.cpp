@@ -195,6 +195,7 @@ class Linter {
                             "'{}'; write {}",
                             m_s.name, n.gpu_type, *ask->type,
                             format_request(m_s, n.gpu_type, ask->count)));
+            break;
           }
         }
       }
@@ -219,8 +220,8 @@ class Linter {
       auto n = parse_count(v);
       if (!n || *n == 0) {
         add(d->line, Severity::error, "bad-value",
-            fmt::format("cannot read {} as a positive count; write e.g. {}=1", written(*d),
-                        d->spelling));
+            fmt::format("cannot read {} as a positive count; write e.g. --{}=1", written(*d),
+                        d->option));
         return std::nullopt;
       }
       return n;
@@ -237,7 +238,7 @@ class Linter {
         m_time_line = t->line;
       } else if (t->value != "UNLIMITED" && t->value != "INFINITE") {
         add(t->line, Severity::error, "bad-value",
-            fmt::format("cannot read --time={}: {}", t->value, d.error().message));
+            fmt::format("cannot read {}: {}", written(*t), d.error().message));
       }
     }
     if (!m_ask.directive || m_ask.bad) {

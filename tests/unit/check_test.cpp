@@ -171,3 +171,16 @@ TEST_CASE("infer_system: from the partition and the GPU type") {
   auto none = infer_system(all_systems(), parse_sbatch_directives("#SBATCH -p nowhere\n"));
   REQUIRE_FALSE(none);
 }
+
+TEST_CASE("check_script: values sbatch cannot read") {
+  const auto s = parse_sbatch_directives(
+      "#SBATCH -A project_465000123 -p small-g -t 1:75:00 -N two --mem=60G -c 7\n"
+      "#SBATCH --gpus-per-node=one\n"
+      "python3 train.py\n");
+  const auto f = check_script(system_named("lumi"), s);
+  REQUIRE(ids(f) ==
+          std::vector<std::string>{"error bad-value", "error bad-value", "error bad-value"});
+  CHECK(f[0].message.find("write e.g. --nodes=1") != std::string::npos);
+  CHECK(f[1].message.find("cannot read -t 1:75:00") != std::string::npos);
+  CHECK(f[2].message.find("write it as --gpus-per-node=1") != std::string::npos);
+}
