@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 #include <algorithm>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <map>
@@ -81,6 +82,11 @@ class Checker {
       std::ostringstream text;
       if (file == "-") {  // the script on stdin: mlsub plan ... | mlsub check -
         text << std::cin.rdbuf();
+      } else if (std::error_code ec; std::filesystem::is_directory(file, ec)) {
+        print_error(
+            fmt::format("{} is a directory; name the scripts in it, e.g. {}/*.sbatch", file, file));
+        code = k_exit_usage;
+        continue;
       } else {
         std::ifstream in(file, std::ios::binary);
         if (!in) {

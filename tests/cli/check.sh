@@ -87,6 +87,9 @@ expect_stderr_has "lumi"
 run check "$work/missing.sh"
 expect_rc 7
 expect_stderr "mlsub: error: cannot read $work/missing.sh; check the path"
+run check "$work"
+expect_rc 2
+expect_stderr "mlsub: error: $work is a directory; name the scripts in it, e.g. $work/*.sbatch"
 run check --format=xml "$work/lumi.sh"
 expect_rc 2
 run check
