@@ -10,3 +10,5 @@ option(MLSUB_STATIC "Link the mlsub binary statically" ON)
 if(MLSUB_SANITIZE)
   set(MLSUB_STATIC OFF CACHE BOOL "" FORCE)
 endif()
+# The man page is made at build time from --help by Debian's help2man.
+option(MLSUB_MAN "Build and install the man page mlsub.1 (needs help2man)" ON)

@@ -9,41 +9,48 @@ std::vector<Violation> violations(const Partition& p, const Shape& shape) {
   std::vector<Violation> out;
   if (!p.has_node_type(shape.node.name)) {
     out.push_back({fmt::format("has no {} nodes", shape.node.gpu_type),
-                   fmt::format("use --gpu-type {}", fmt::join(p.node_types, " or --gpu-type "))});
+                   fmt::format("use --gpu-type {}", fmt::join(p.node_types, " or --gpu-type ")),
+                   "gpu-type"});
   }
   if (shape.nodes > p.max_nodes) {
     out.push_back({fmt::format("allows at most {} node{} per job, the request needs {}",
                                p.max_nodes, p.max_nodes == 1 ? "" : "s", shape.nodes),
                    fmt::format("ask for at most {} GPUs ({} node{} x {})",
                                p.max_nodes * shape.gpus_per_node, p.max_nodes,
-                               p.max_nodes == 1 ? "" : "s", shape.gpus_per_node)});
+                               p.max_nodes == 1 ? "" : "s", shape.gpus_per_node),
+                   "nodes-limit"});
   }
   if (shape.nodes < p.min_nodes) {
     out.push_back({fmt::format("needs at least {} nodes per job, the request has {}", p.min_nodes,
                                shape.nodes),
                    fmt::format("ask for at least {} GPUs ({} nodes x {})",
-                               p.min_nodes * shape.node.gpus, p.min_nodes, shape.node.gpus)});
+                               p.min_nodes * shape.node.gpus, p.min_nodes, shape.node.gpus),
+                   "nodes-limit"});
   }
   if (p.max_gpus && shape.gpus() > *p.max_gpus) {
     out.push_back({fmt::format("allows at most {} GPUs per job, the request has {}", *p.max_gpus,
                                shape.gpus()),
-                   fmt::format("ask for at most {} GPUs", *p.max_gpus)});
+                   fmt::format("ask for at most {} GPUs", *p.max_gpus),
+                   "gpus-limit"});
   }
   if (shape.gpus() < p.min_gpus) {
     out.push_back({fmt::format("needs at least {} GPUs per job, the request has {}", p.min_gpus,
                                shape.gpus()),
-                   fmt::format("ask for {} GPUs or more", p.min_gpus)});
+                   fmt::format("ask for {} GPUs or more", p.min_gpus),
+                   "gpus-limit"});
   }
   if (p.max_cpus && shape.cpus() > *p.max_cpus) {
     out.push_back({fmt::format("allows at most {} CPU cores per job, the request needs {} ({} per "
                                "GPU)",
                                *p.max_cpus, shape.cpus(), shape.node.cpus_per_gpu),
-                   fmt::format("ask for at most {} GPUs", *p.max_cpus / shape.node.cpus_per_gpu)});
+                   fmt::format("ask for at most {} GPUs", *p.max_cpus / shape.node.cpus_per_gpu),
+                   "cpus-limit"});
   }
   if (shape.time > p.max_time) {
     out.push_back({fmt::format("allows at most {}, the request asks for {}",
                                format_duration(p.max_time), format_duration(shape.time)),
-                   fmt::format("ask for --time {} or less", format_duration(p.max_time))});
+                   fmt::format("ask for --time {} or less", format_duration(p.max_time)),
+                   "time-limit"});
   }
   if (p.max_node_minutes) {
     const auto used = shape.nodes * shape.time.minutes_rounded_up();
@@ -55,7 +62,8 @@ std::vector<Violation> violations(const Partition& p, const Shape& shape) {
                                  shape.time.minutes_rounded_up(), used),
                      minutes > 0 ? fmt::format("ask for --time {} or less, or fewer nodes",
                                                format_duration(Duration{minutes * 60}))
-                                 : std::string("ask for fewer nodes")});
+                                 : std::string("ask for fewer nodes"),
+                   "time-limit"});
     }
   }
   return out;

@@ -26,6 +26,7 @@ struct Shape {
 struct Violation {
   std::string what;  // "allows at most 2 GPUs per job, the request has 4"
   std::string fix;   // "ask for at most 2 GPUs"
+  std::string id;    // which limit, as mlsub check names it: "gpus-limit"
 };
 
 // Every limit of `p` that `shape` breaks, most fundamental first (node

@@ -121,11 +121,13 @@ int run(int argc, char** argv) {
       "  mlsub show lumi\n"
       "  mlsub plan --system lumi --gpus 8 train.py -- --epochs 10 --lr 3e-4\n"
       "  mlsub plan --system puhti --gpus 1 --explain examples/train.py\n"
+      "  mlsub check --system lumi job.sh\n"
       "\n"
       "Run 'mlsub COMMAND --help' for a command's flags. README.md lists exit codes.");
 
   const std::vector<Command> commands = {
       setup_plan_command(app, global),
+      setup_check_command(app, global),
       setup_systems_command(app, global),
       setup_show_command(app, global),
       setup_submit_command(app, global),
@@ -155,7 +157,7 @@ int run(int argc, char** argv) {
     std::string message = e.what();
     if (e.get_name() == "RequiredError" && message.find("subcommand") != std::string::npos) {
       message = "no command given; try mlsub plan --help";
-      print_error(message + " (commands: plan, systems, show, submit, status, cancel, logs, completion)");
+      print_error(message + " (commands: plan, check, systems, show, submit, status, cancel, logs, completion)");
       return k_exit_usage;
     }
     print_error(message + hint_for(e, app));

@@ -33,5 +33,6 @@ Command setup_status_command(CLI::App& root, const GlobalOptions& global);
 Command setup_cancel_command(CLI::App& root, const GlobalOptions& global);
 Command setup_logs_command(CLI::App& root, const GlobalOptions& global);
 Command setup_completion_command(CLI::App& root, const GlobalOptions& global);
+Command setup_check_command(CLI::App& root, const GlobalOptions& global);
 
 }  // namespace mlsub::cli

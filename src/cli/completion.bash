@@ -26,6 +26,14 @@ _mlsub() {
     --launcher)
       mapfile -t COMPREPLY < <(compgen -W "python srun torchrun" -- "$cur")
       return 0 ;;
+    --format)
+      mapfile -t COMPREPLY < <(compgen -W "text github" -- "$cur")
+      return 0 ;;
+    --ignore)
+      mapfile -t COMPREPLY < <(compgen -W "gpu-syntax gpu-type no-gpus cpus-per-gpu memory
+        time-limit nodes-limit gpus-limit cpus-limit partition account single-process no-srun
+        ignored-directive unknown-option bad-value" -- "$cur")
+      return 0 ;;
     --template | --venv | --container | --check | --catalogue | --dir | -o | --output)
       mapfile -t COMPREPLY < <(compgen -f -- "$cur")
       return 0 ;;
@@ -35,9 +43,10 @@ _mlsub() {
     --env --local-disk --array --sweep --requeue-on-timeout --help"
   local words
   case $cmd in
-    "") words="plan submit status cancel logs systems show completion --help --version --verbose --catalogue" ;;
+    "") words="plan check submit status cancel logs systems show completion --help --version --verbose --catalogue" ;;
     plan) words="$job --explain --json --validate --check" ;;
     submit) words="$job --dir --dry-run --test-only --wait --timeout" ;;
+    check) words="--system --format --json --strict --ignore --help" ;;
     status) words="--json --help" ;;
     logs) words="--follow --help" ;;
     systems) words="--json --names --help" ;;

@@ -14,6 +14,7 @@ enum ExitCode : int {
   k_exit_template = 6,     // a template is invalid or asks for an unknown key
   k_exit_io = 7,           // a file could not be read or written
   k_exit_drift = 8,        // plan --check: the file differs from what mlsub writes
+  k_exit_findings = 9,     // check: a script has errors (or warnings, with --strict)
   k_exit_interrupted = 130,
 };
 

@@ -38,6 +38,11 @@ check "alps-clariden alps-daint alps-santis " mlsub show alps
 check "--gpu-type --gpus --gpus-per-node " mlsub plan --gpu
 check "--dry-run " mlsub submit --dr
 check "srun " mlsub plan --launcher sr
+check "check " mlsub che
+check "--strict --system " mlsub check --s
+check "github " mlsub check --format g
+check "gpu-syntax gpu-type gpus-limit " mlsub check --ignore gp
+check "lumi " mlsub check --system lu
 check "" mlsub plan --system lumi train.py -- --sys
 # A user's own system is offered as soon as it exists.
 mkdir -p "$work/xdg/mlsub/systems"

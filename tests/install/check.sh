@@ -36,5 +36,18 @@ trap 'rm -rf "$prefix" "$prefix.moved"' EXIT
 where=$("$prefix.moved/bin/mlsub" show lumi | sed -n 's/^  catalogue: *//p')
 [ "$where" = "$prefix.moved/share/mlsub/systems/lumi.yaml" ] ||
   { echo "FAIL: moved install reads $where"; fail=1; }
+# man mlsub: installed, a man page of every command, and it renders.
+page=$prefix.moved/share/man/man1/mlsub.1
+if grep -q '^MLSUB_MAN:BOOL=OFF' "$build/CMakeCache.txt" 2>/dev/null; then
+  echo "install: the man page is off (-DMLSUB_MAN=OFF), not checked"
+elif [ ! -e "$page" ]; then
+  echo "FAIL: share/man/man1/mlsub.1 was not installed"; fail=1
+else
+  grep -q '^\.TH MLSUB "1"' "$page" || { echo "FAIL: mlsub.1 has no .TH line"; fail=1; }
+  rendered=$(man -l "$page" 2>/dev/null || groff -man -Tutf8 "$page")
+  for want in NAME SYNOPSIS "EXIT STATUS" "mlsub plan" "mlsub check" "mlsub submit"; do
+    grep -q "$want" <<<"$rendered" || { echo "FAIL: the man page lacks $want"; fail=1; }
+  done
+fi
 [ "$fail" -eq 0 ] && echo "install: ok"
 exit "$fail"

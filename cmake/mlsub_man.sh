@@ -1,0 +1,87 @@
+#!/bin/bash
+# Writes the man page mlsub.1 from the built binary's --help, with Debian's
+# help2man: the top-level help, then each command's own --help, exit
+# status, files and environment. Usage: mlsub_man.sh HELP2MAN MLSUB OUT
+set -euo pipefail
+help2man=$1
+mlsub=$2
+out=$3
+include=$(mktemp)
+trap 'rm -f "$include"' EXIT
+
+# roff-safe preformatted text: backslashes doubled, leading . and ' escaped.
+roff() { sed -e 's/\\/\\e/g' -e "s/^\\([.']\\)/\\\\\\&\\1/"; }
+
+{
+  echo "[COMMANDS]"
+  for cmd in plan check systems show submit status cancel logs completion; do
+    echo ".SS \"mlsub $cmd\""
+    echo ".nf"
+    "$mlsub" "$cmd" --help | roff
+    echo ".fi"
+  done
+  cat <<'TEXT'
+[EXIT STATUS]
+.TP
+.B 0
+success (also for a retired system: the script is printed, with a warning)
+.TP
+.B 2
+usage: unknown flag or command, bad value, unknown system; check: the system cannot be told from the script
+.TP
+.B 3
+rejected: the system cannot give what was asked (a limit, a GPU type)
+.TP
+.B 4
+invalid catalogue: a systems/*.yaml file is broken
+.TP
+.B 5
+Slurm: a Slurm command is missing, refused, printed no job id, or hung
+.TP
+.B 6
+invalid template
+.TP
+.B 7
+I/O: a file could not be read or written
+.TP
+.B 8
+plan \-\-check FILE: FILE differs from the script mlsub writes now
+.TP
+.B 9
+check: a script has errors (or warnings, with \-\-strict)
+.TP
+.B 130
+interrupted
+[FILES]
+.TP
+.I share/mlsub/systems/*.yaml
+the built-in catalogue, one file per system
+.TP
+.I ~/.config/mlsub/systems/*.yaml
+your own systems (also $XDG_CONFIG_HOME/mlsub/systems, $MLSUB_SYSTEMS_PATH, \-\-catalogue DIR)
+.TP
+.I share/mlsub/templates/*.mustache
+the templates of the batch scripts
+.TP
+.I ~/.local/share/mlsub/jobs.jsonl
+the journal of submitted jobs ($MLSUB_JOURNAL)
+[ENVIRONMENT]
+.TP
+.B MLSUB_ACCOUNT
+the account when \-\-account is not given (then SBATCH_ACCOUNT)
+.TP
+.B MLSUB_SYSTEMS_PATH
+more catalogue directories, colon-separated
+.TP
+.B MLSUB_DATA_DIR
+where systems/ and templates/ are, instead of share/mlsub
+[SEE ALSO]
+.BR sbatch (1),
+.BR srun (1).
+The documentation in docs/ of the source tree: one page per system and guides.
+TEXT
+} >"$include"
+
+"$help2man" --no-info --no-discard-stderr --section=1 \
+  --name="plan, check, submit and follow GPU jobs on Slurm sites" \
+  --include="$include" --output="$out" "$mlsub"

@@ -1,0 +1,92 @@
+#pragma once
+
+// mlsub check: reading the #SBATCH directives of an existing batch script
+// the way sbatch does, and linting them against a system of the catalogue.
+// Pure: reads no file, runs no process.
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "mlsub/catalogue.hpp"
+#include "mlsub/error.hpp"
+
+namespace mlsub {
+
+/// One option of one #SBATCH line. `option` is sbatch's long name without
+/// dashes ("partition" for -p, --partition and the prefix --part); `value`
+/// is empty for flags (has_value false).
+struct SbatchDirective {
+  int line = 0;        // 1-based line in the script
+  std::string option;  // the long name; as written when sbatch does not know it
+  std::string value;
+  bool has_value = false;
+  std::string spelling;  // as written: "-p", "--partition", "--part"
+  bool known = true;     // sbatch (or a site plugin mlsub knows) has this option
+};
+
+/// A line of the script after the directives: what the batch shell runs.
+struct ScriptLine {
+  int line = 0;
+  std::string text;
+};
+
+/// What sbatch reads from a script, and what it ignores.
+struct SbatchScript {
+  std::vector<SbatchDirective> directives;  // in order; the last of an option wins
+  // #SBATCH lines after the first command: sbatch never reads them.
+  std::vector<SbatchDirective> ignored;
+  int first_command_line = 0;        // 0: the script runs nothing
+  std::vector<ScriptLine> commands;  // non-comment, non-blank lines from the first command on
+
+  // The last directive for `option` (sbatch's getopt: the last one wins).
+  const SbatchDirective* last(std::string_view option) const;
+};
+
+// Reads a batch script as sbatch does (Slurm's src/sbatch/opt.c,
+// _opt_batch_script and _get_argument):
+// - a directive line starts with "#SBATCH" in column 1; "  #SBATCH",
+//   "# SBATCH" and "##SBATCH" are comments;
+// - sbatch stops reading directives at the first line whose first
+//   non-blank character is not '#' (the first command); blank lines,
+//   comments and the shebang do not stop it;
+// - after "#SBATCH" the line holds any number of arguments, split at
+//   whitespace; single or double quotes group, a backslash escapes the next
+//   character, and an unquoted '#' starts a comment that ends the line;
+// - the arguments are parsed like sbatch's command line (getopt_long):
+//   --opt=value, --opt value, -p value, -pvalue, and unambiguous prefixes
+//   of long options (--part=gpu).
+// Never fails: what it cannot read is kept as an unknown option.
+//
+// Example: parse_sbatch_directives("#!/bin/bash\n#SBATCH -p gpu -N 2\nsrun x\n")
+//          -> directives {partition=gpu (line 2), nodes=2 (line 2)}, first_command_line 3
+SbatchScript parse_sbatch_directives(std::string_view text);
+
+enum class Severity { error, warning, note };
+std::string_view to_string(Severity s);
+
+/// One problem in a script. `id` is stable, so CI can grep for it or
+/// ignore it: gpu-syntax, gpu-type, no-gpus, cpus-per-gpu, memory,
+/// time-limit, nodes-limit, gpus-limit, cpus-limit, partition, account,
+/// single-process, no-srun, ignored-directive, unknown-option, bad-value.
+struct Finding {
+  int line = 0;
+  Severity severity = Severity::error;
+  std::string id;
+  std::string message;  // names the problem and the fix
+};
+
+// Lints `script` against `system`: the GPU request syntax and type, CPUs per
+// GPU, memory, partition limits (the planner's own checks), account, and
+// the launch (one process for several GPUs, no srun across nodes). Findings
+// are sorted by line.
+std::vector<Finding> check_script(const System& system, const SbatchScript& script);
+
+// Which of `systems` the script is for: the ones that have its partition
+// and its GPU type, narrowed by its GPU request option. Fails (usage) when
+// none or several fit, naming them and the fix (--system).
+Expected<const System*> infer_system(const std::vector<System>& systems,
+                                     const SbatchScript& script);
+
+}  // namespace mlsub

@@ -1,0 +1,224 @@
+// mlsub check: lint existing batch scripts against the catalogue.
+
+#include <fmt/format.h>
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <map>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
+
+#include "commands.hpp"
+#include "exit_codes.hpp"
+#include "mlsub/catalogue.hpp"
+#include "mlsub/check.hpp"
+#include "output.hpp"
+
+namespace mlsub::cli {
+namespace {
+
+struct CheckOptions {
+  std::vector<std::string> files;
+  std::optional<std::string> system;
+  std::string format = "text";
+  bool json = false;
+  bool strict = false;
+  std::vector<std::string> ignore;
+};
+
+// GitHub's workflow commands: %, CR and LF are escaped in the message, and
+// also ':' and ',' in a property (file=...).
+std::string github_escape(std::string_view s, bool property) {
+  std::string out;
+  for (const char c : s) {
+    switch (c) {
+      case '%':
+        out += "%25";
+        break;
+      case '\r':
+        out += "%0D";
+        break;
+      case '\n':
+        out += "%0A";
+        break;
+      case ':':
+        out += property ? "%3A" : ":";
+        break;
+      case ',':
+        out += property ? "%2C" : ",";
+        break;
+      default:
+        out += c;
+    }
+  }
+  return out;
+}
+
+std::string_view github_level(Severity s) {
+  switch (s) {
+    case Severity::error:
+      return "error";
+    case Severity::warning:
+      return "warning";
+    case Severity::note:
+      return "notice";
+  }
+  return "error";
+}
+
+class Checker {
+ public:
+  Checker(const GlobalOptions& global, const CheckOptions& o)
+      : m_o(o), m_catalogue(system_dirs(global)) {}
+
+  int run() {
+    int code = k_exit_ok;
+    bool failing = false;
+    nlohmann::json all = nlohmann::json::array();
+    for (const std::string& file : m_o.files) {
+      std::ostringstream text;
+      if (file == "-") {  // the script on stdin: mlsub plan ... | mlsub check -
+        text << std::cin.rdbuf();
+      } else if (std::error_code ec; std::filesystem::is_directory(file, ec)) {
+        print_error(
+            fmt::format("{} is a directory; name the scripts in it, e.g. {}/*.sbatch", file, file));
+        code = k_exit_usage;
+        continue;
+      } else {
+        std::ifstream in(file, std::ios::binary);
+        if (!in) {
+          print_error(fmt::format("cannot read {}; check the path", file));
+          code = k_exit_io;
+          continue;
+        }
+        text << in.rdbuf();
+      }
+      const SbatchScript script = parse_sbatch_directives(text.str());
+      auto system = system_for(file, script);
+      if (!system) {
+        print_error(system.error());
+        code = exit_code_for(system.error().kind);
+        continue;
+      }
+      for (const Finding& f : check_script(**system, script)) {
+        if (std::find(m_o.ignore.begin(), m_o.ignore.end(), f.id) != m_o.ignore.end()) {
+          continue;
+        }
+        failing = failing || f.severity == Severity::error ||
+                  (m_o.strict && f.severity == Severity::warning);
+        print(file, (*system)->name, f, all);
+      }
+    }
+    if (m_o.json) {
+      fmt::print("{}\n", all.dump(2));
+    }
+    if (code != k_exit_ok) {
+      return code;
+    }
+    return failing ? k_exit_findings : k_exit_ok;
+  }
+
+ private:
+  Expected<const System*> system_for(const std::string& file, const SbatchScript& script) {
+    if (m_o.system) {
+      if (!m_named) {
+        auto loaded = m_catalogue.load(*m_o.system);
+        if (!loaded) {
+          return tl::unexpected(loaded.error());
+        }
+        m_named = std::make_unique<System>(std::move(*loaded));
+        warn_retired(*m_named);
+      }
+      return m_named.get();
+    }
+    if (!m_all) {
+      auto loaded = m_catalogue.load_all();
+      if (!loaded) {
+        return tl::unexpected(loaded.error());
+      }
+      m_all = std::make_unique<std::vector<System>>(std::move(*loaded));
+    }
+    auto inferred = infer_system(*m_all, script);
+    if (!inferred) {
+      return fail(inferred.error().kind, fmt::format("{}: {}", file, inferred.error().message));
+    }
+    warn_retired(**inferred);
+    return inferred;
+  }
+
+  void warn_retired(const System& s) {
+    if (s.retired && m_warned.insert(s.name).second) {
+      print_warning(fmt::format("{} was retired on {} and runs no new jobs; its successor is {}",
+                                s.name, s.retired->date, s.retired->successor));
+    }
+  }
+
+  void print(const std::string& file, const std::string& system, const Finding& f,
+             nlohmann::json& all) const {
+    if (m_o.json) {
+      all.push_back({{"file", file},
+                     {"line", f.line},
+                     {"severity", std::string(to_string(f.severity))},
+                     {"id", f.id},
+                     {"message", f.message},
+                     {"system", system}});
+    } else if (m_o.format == "github") {
+      fmt::print("::{} file={},line={},title=mlsub check ({})::{}\n", github_level(f.severity),
+                 github_escape(file, true), f.line, f.id, github_escape(f.message, false));
+    } else {
+      fmt::print("{}:{}: {}: {} [{}]\n", file, f.line, to_string(f.severity), f.message, f.id);
+    }
+  }
+
+  const CheckOptions& m_o;
+  Catalogue m_catalogue;
+  std::unique_ptr<System> m_named;
+  std::unique_ptr<std::vector<System>> m_all;
+  std::set<std::string> m_warned;
+};
+
+}  // namespace
+
+Command setup_check_command(CLI::App& root, const GlobalOptions& global) {
+  auto options = std::make_shared<CheckOptions>();
+  CLI::App* app = root.add_subcommand(
+      "check", "Lint existing batch scripts (#SBATCH lines) against the catalogue");
+  app->add_option("SCRIPT", options->files, "Batch scripts to check (- reads one from stdin)")
+      ->required()
+      ->type_name("FILE");
+  app->add_option("--system,-s", options->system,
+                  "The system the scripts are for (default: inferred from the partition and "
+                  "the GPU request)")
+      ->type_name("S");
+  app->add_option("--format", options->format,
+                  "text (FILE:LINE: severity: message [id]) or github (GitHub Actions "
+                  "annotations)")
+      ->check(CLI::IsMember({"text", "github"}))
+      ->type_name("F");
+  app->add_flag("--json", options->json, "Print the findings as a JSON array");
+  app->add_flag("--strict", options->strict, "Exit 9 on warnings too, not only on errors");
+  app->add_option("--ignore", options->ignore, "Leave out findings with this id (repeatable)")
+      ->type_name("ID")
+      ->expected(1)
+      ->allow_extra_args(false)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  app->footer(
+      "Examples:\n"
+      "  mlsub check job.sh\n"
+      "  mlsub check --system lumi --strict jobs/*.sh\n"
+      "  mlsub check --format=github --ignore account jobs/*.sbatch\n"
+      "  mlsub plan --system lumi --gpus 8 train.py | mlsub check -\n"
+      "\n"
+      "sbatch reads #SBATCH lines only up to the first command; so does mlsub check.\n"
+      "Finding ids: gpu-syntax, gpu-type, no-gpus, cpus-per-gpu, memory, time-limit,\n"
+      "nodes-limit, gpus-limit, cpus-limit, partition, account, single-process,\n"
+      "no-srun, ignored-directive, unknown-option, bad-value.\n"
+      "Exit codes: 0 no errors, 9 errors (or warnings with --strict), 2 usage or\n"
+      "the system cannot be told, 4 invalid catalogue, 7 a script cannot be read.");
+  return Command{app, [&global, options]() { return Checker(global, *options).run(); }};
+}
+
+}  // namespace mlsub::cli

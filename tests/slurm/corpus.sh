@@ -1,0 +1,31 @@
+#!/bin/bash
+# mlsub check against a real Slurm: every script of tests/check/corpus goes
+# to its site's replica with `sbatch --test-only`. A script that mlsub check
+# finds clean must be accepted; one with an error that Slurm itself enforces
+# (a limit, a partition or GPU type the site lacks, more memory than a node
+# has, an option sbatch lacks) must be refused. (The reverse does not hold:
+# accounts, the site's GPU form and CPU advice are site policy, which the
+# replica does not enforce.) Needs root (77 without).
+. "$(dirname "$0")/../cli/lib.sh"
+. "$(dirname "$0")/lablib.sh"
+corpus=$MLSUB_SOURCE_DIR/tests/check/corpus
+start_lab "${MLSUB_CORPUS_LAB_PORT:-19000}"
+enforced='time-limit|nodes-limit|gpus-limit|cpus-limit|partition|gpu-type|memory|unknown-option'
+for conf in "$lab"/*/slurm.conf; do
+  site=$(basename "$(dirname "$conf")")
+  export SLURM_CONF=$conf
+  for f in "$corpus/$site"/*.sbatch; do
+    last_command="sbatch --test-only $f"
+    # The replica has no CSCS uenv plugin: judge such scripts without it.
+    grep -v '^#SBATCH --uenv' "$f" >"$work/job.sh"
+    if sbatch --test-only "$work/job.sh" >"$out" 2>"$err"; then verdict=accept; else verdict=refuse; fi
+    run check --json --system "$site" "$f"
+    errors=$(/usr/bin/python3 -c 'import json,sys; print(" ".join(sorted({x["id"] for x in json.load(open(sys.argv[1])) if x["severity"] == "error"})))' "$out")
+    if grep -q '^# expect: clean$' "$f"; then
+      [ "$verdict" = accept ] && ok || bad "mlsub finds it clean, Slurm refuses it"
+    elif grep -Eqw "$enforced" <<<"$errors" && ! grep -q -- '--uenv' "$f"; then
+      [ "$verdict" = refuse ] && ok || bad "mlsub reports '$errors', Slurm accepts it"
+    fi
+  done
+done
+finish

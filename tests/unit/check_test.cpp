@@ -1,0 +1,186 @@
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+
+#include "mlsub/catalogue.hpp"
+#include "mlsub/check.hpp"
+
+using namespace mlsub;
+
+namespace {
+
+std::vector<std::string> options(const std::vector<SbatchDirective>& ds) {
+  std::vector<std::string> out;
+  for (const auto& d : ds) {
+    out.push_back(d.option + (d.has_value ? "=" + d.value : "") + "@" + std::to_string(d.line));
+  }
+  return out;
+}
+
+std::vector<std::string> ids(const std::vector<Finding>& fs) {
+  std::vector<std::string> out;
+  for (const auto& f : fs) {
+    out.push_back(std::string(to_string(f.severity)) + " " + f.id);
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+const std::vector<System>& all_systems() {
+  static const std::vector<System> systems = [] {
+    auto loaded = Catalogue({MLSUB_SOURCE_DIR "/systems"}).load_all();
+    REQUIRE(loaded);
+    return std::move(*loaded);
+  }();
+  return systems;
+}
+
+const System& system_named(const std::string& name) {
+  for (const auto& s : all_systems()) {
+    if (s.name == name) {
+      return s;
+    }
+  }
+  FAIL("no system " << name);
+  throw;
+}
+
+}  // namespace
+
+TEST_CASE("parse_sbatch_directives: every spelling of an option") {
+  const auto s = parse_sbatch_directives(
+      "#!/bin/bash\n"
+      "#SBATCH --partition=small-g\n"
+      "#SBATCH --time 1:00:00\n"
+      "#SBATCH -N 2 -n16\n"
+      "#SBATCH -c7 --gpus-per-node 8\n"
+      "#SBATCH -A project_465000123\n"
+      "#SBATCH --part=dev-g\n"
+      "srun python3 train.py\n");
+  CHECK(options(s.directives) ==
+        std::vector<std::string>{"partition=small-g@2", "time=1:00:00@3", "nodes=2@4",
+                                 "ntasks=16@4", "cpus-per-task=7@5", "gpus-per-node=8@5",
+                                 "account=project_465000123@6", "partition=dev-g@7"});
+  // The last one wins, as in sbatch.
+  REQUIRE(s.last("partition"));
+  CHECK(s.last("partition")->value == "dev-g");
+  CHECK(s.first_command_line == 8);
+  CHECK(s.ignored.empty());
+}
+
+TEST_CASE("parse_sbatch_directives: directives stop at the first command") {
+  const auto s = parse_sbatch_directives(
+      "#!/bin/bash\n"
+      "\n"
+      "# a comment does not stop them\n"
+      "#SBATCH -p gpu\n"
+      "   \t\n"
+      "module load pytorch\n"
+      "#SBATCH --time=10\n");
+  CHECK(options(s.directives) == std::vector<std::string>{"partition=gpu@4"});
+  CHECK(options(s.ignored) == std::vector<std::string>{"time=10@7"});
+  CHECK(s.first_command_line == 6);
+  REQUIRE(s.commands.size() == 1);
+  CHECK(s.commands[0].text == "module load pytorch");
+}
+
+TEST_CASE("parse_sbatch_directives: what is a comment, not a directive") {
+  const auto s = parse_sbatch_directives(
+      "#!/bin/bash\n"
+      "  #SBATCH --partition=indented\n"
+      "# SBATCH --partition=spaced\n"
+      "##SBATCH --partition=doubled\n"
+      "#SBATCH --time=10 # --partition=in-a-comment\n"
+      "#SBATCH --job-name=a#b\n"
+      "#SBATCH --comment=\"x # y\" --mem=1G\r\n");
+  CHECK(options(s.directives) ==
+        std::vector<std::string>{"time=10@5", "job-name=a@6", "comment=x # y@7", "mem=1G@7"});
+  CHECK(s.first_command_line == 0);
+}
+
+TEST_CASE("parse_sbatch_directives: quotes, escapes, flags and unknown options") {
+  const auto s = parse_sbatch_directives(
+      "#SBATCH --job-name='my run' --output=logs/%x\\ %j.out\n"
+      "#SBATCH --exclusive --requeue -H\n"
+      "#SBATCH --cpu-per-task=8 stray\n"
+      "#SBATCH --gpus\n"
+      "#SBATCH --comment=end\\\n");
+  CHECK(options(s.directives) == std::vector<std::string>{"job-name=my run@1",
+                                                          "output=logs/%x %j.out@1", "exclusive@2",
+                                                          "requeue@2", "hold@2", "cpu-per-task=8@3",
+                                                          "stray@3", "gpus@4", "comment=end@5"});
+  CHECK_FALSE(s.directives[5].known);
+  CHECK_FALSE(s.directives[6].known);
+  CHECK(s.directives[0].known);
+}
+
+TEST_CASE("parse_sbatch_directives: an empty text and text without directives") {
+  CHECK(parse_sbatch_directives("").directives.empty());
+  const auto s = parse_sbatch_directives("echo hi");
+  CHECK(s.first_command_line == 1);
+  CHECK(s.directives.empty());
+}
+
+TEST_CASE("check_script: a right LUMI script is clean") {
+  const auto s = parse_sbatch_directives(
+      "#!/bin/bash\n"
+      "#SBATCH -A project_465000123 -p standard-g -t 12:00:00\n"
+      "#SBATCH --nodes=2 --ntasks-per-node=8 --cpus-per-task=7 --gpus-per-node=8\n"
+      "srun python3 train.py\n");
+  CHECK(check_script(system_named("lumi"), s).empty());
+}
+
+TEST_CASE("check_script: --gres=gpu:4 on LUMI names the site's form") {
+  const auto s = parse_sbatch_directives(
+      "#SBATCH -A project_465000123 -p small-g --mem=240G\n"
+      "#SBATCH -n 4 -c 7\n"
+      "#SBATCH --gres=gpu:4\n"
+      "srun python3 train.py\n");
+  const auto f = check_script(system_named("lumi"), s);
+  REQUIRE(ids(f) == std::vector<std::string>{"warning gpu-syntax"});
+  CHECK(f[0].line == 3);
+  CHECK(f[0].message.find("use --gpus-per-node=4") != std::string::npos);
+}
+
+TEST_CASE("check_script: limits come from the partition") {
+  const auto s = parse_sbatch_directives(
+      "#SBATCH -A project_2001234 -p gpusmall -t 2-00:00:00 -c 32\n"
+      "#SBATCH --gres=gpu:a100:1\n"
+      "python3 train.py\n");
+  const auto f = check_script(system_named("mahti"), s);
+  REQUIRE(ids(f) == std::vector<std::string>{"error time-limit"});
+  CHECK(f[0].line == 1);
+}
+
+TEST_CASE("infer_system: from the partition and the GPU type") {
+  auto lumi = infer_system(all_systems(), parse_sbatch_directives("#SBATCH -p small-g\n"));
+  REQUIRE(lumi);
+  CHECK((*lumi)->name == "lumi");
+  auto puhti = infer_system(all_systems(),
+                            parse_sbatch_directives("#SBATCH -p gputest --gres=gpu:v100:1\n"));
+  REQUIRE(puhti);
+  CHECK((*puhti)->name == "puhti");
+  auto alvis =
+      infer_system(all_systems(), parse_sbatch_directives("#SBATCH --gpus-per-node=A40:1\n"));
+  REQUIRE(alvis);
+  CHECK((*alvis)->name == "alvis");
+  auto alps = infer_system(all_systems(), parse_sbatch_directives("#SBATCH -p normal\n"));
+  REQUIRE_FALSE(alps);
+  CHECK(alps.error().kind == ErrorKind::usage);
+  CHECK(alps.error().message.find("--system") != std::string::npos);
+  auto none = infer_system(all_systems(), parse_sbatch_directives("#SBATCH -p nowhere\n"));
+  REQUIRE_FALSE(none);
+}
+
+TEST_CASE("check_script: values sbatch cannot read") {
+  const auto s = parse_sbatch_directives(
+      "#SBATCH -A project_465000123 -p small-g -t 1:75:00 -N two --mem=60G -c 7\n"
+      "#SBATCH --gpus-per-node=one\n"
+      "python3 train.py\n");
+  const auto f = check_script(system_named("lumi"), s);
+  REQUIRE(ids(f) ==
+          std::vector<std::string>{"error bad-value", "error bad-value", "error bad-value"});
+  CHECK(f[0].message.find("write e.g. --nodes=1") != std::string::npos);
+  CHECK(f[1].message.find("cannot read -t 1:75:00") != std::string::npos);
+  CHECK(f[2].message.find("write it as --gpus-per-node=1") != std::string::npos);
+}
