@@ -201,8 +201,15 @@ local limits = {{
 local account_pattern = {account}
 local NO_VAL = 4294967294
 
+local NO_VAL16 = 65534  -- "not set" in 16-bit fields such as cpus_per_task
+
 local function count(v)
   if v == nil or v >= NO_VAL then return 1 end
+  return v
+end
+
+local function count16(v)
+  if v == nil or v >= NO_VAL16 then return 1 end
   return v
 end
 
@@ -239,7 +246,7 @@ function slurm_job_submit(job, part_list, uid)
   end
   if limit.max_cpus ~= nil then
     local tasks = count(job.num_tasks)
-    local cpus = tasks * count(job.cpus_per_task)
+    local cpus = tasks * count16(job.cpus_per_task)
     if cpus > limit.max_cpus then
       slurm.log_user("partition %s: %d CPUs per job is over %d", job.partition, cpus, limit.max_cpus)
       return slurm.ESLURM_ACCOUNTING_POLICY
