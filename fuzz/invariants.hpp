@@ -13,13 +13,16 @@
 //     rendered as `#SBATCH --OPTION=VALUE` with both parts shell-quoted, and
 //     all of them before the first command (where sbatch stops reading
 //     directives). A value that smuggled a newline into the script would add
-//     a line here and fail this check.
+//     a line here and fail this check;
+//   * sbatch, parsing each #SBATCH line its own way, reads back exactly
+//     --OPTION=VALUE.
 
 #include <cstdio>
 #include <cstdlib>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "mlsub/plan.hpp"
 #include "mlsub/shell.hpp"
@@ -65,8 +68,8 @@ inline std::optional<std::string> decode_shell_word(std::string_view w) {
       }
       out.append(w.substr(i + 1, end - i - 1));
       i = end + 1;
-    } else if (c == '\\' && i + 1 < w.size() && w[i + 1] == '\'') {
-      out += '\'';  // the '\'' idiom
+    } else if (c == '\\' && i + 1 < w.size() && (w[i + 1] == '\'' || w[i + 1] == '~')) {
+      out += w[i + 1];  // the '\'' idiom, and \~ for a leading tilde
       i += 2;
     } else if (c == '"') {
       ++i;
@@ -178,6 +181,56 @@ inline void check_quote(std::string_view value) {
   }
 }
 
+// The words sbatch reads from the rest of an #SBATCH line (Slurm's
+// _get_argument in src/sbatch/opt.c): a backslash takes the next byte as it
+// is, even inside quotes; ' and " quote until the same quote; an unquoted #
+// ends the line; nullopt for an unmatched quote (sbatch stops with an error).
+inline std::optional<std::vector<std::string>> sbatch_words(std::string_view line) {
+  std::vector<std::string> words;
+  std::size_t i = 0;
+  const auto space = [](char c) { return c == ' ' || (c >= '\t' && c <= '\r'); };
+  for (;;) {
+    while (i < line.size() && space(line[i])) {
+      ++i;
+    }
+    if (i >= line.size()) {
+      return words;
+    }
+    std::string word;
+    char quote = 0;
+    while (i < line.size() && (quote != 0 || !space(line[i]))) {
+      const char c = line[i];
+      if (c == '\\' && i + 1 < line.size()) {
+        word += line[i + 1];
+        i += 2;
+        continue;
+      }
+      if (quote != 0) {
+        if (c == quote) {
+          quote = 0;
+          ++i;
+          continue;
+        }
+      } else if (c == '"' || c == '\'') {
+        quote = c;
+        ++i;
+        continue;
+      } else if (c == '#') {
+        if (!word.empty()) {
+          words.push_back(word);
+        }
+        return words;
+      }
+      word += c;
+      ++i;
+    }
+    if (quote != 0) {
+      return std::nullopt;
+    }
+    words.push_back(word);
+  }
+}
+
 inline std::string directive_line(const Directive& d) {
   std::string line = "#SBATCH --" + shell_quote(d.option);
   if (!d.value.empty()) {
@@ -209,6 +262,12 @@ inline void check_script(const Plan& plan, const std::string& script) {
       }
       if (seen >= expected.size() || line != directive_line(expected[seen])) {
         violated("an #SBATCH line that is not the plan's next directive", script);
+      }
+      const Directive& d = expected[seen];
+      const auto words = sbatch_words(line.substr(7));
+      const std::string want = "--" + d.option + (d.value.empty() ? "" : "=" + d.value);
+      if (!words || words->size() != 1 || words->front() != want) {
+        violated("sbatch would not read the directive's value byte for byte", line);
       }
       ++seen;
     } else if (!line.empty() && line.front() != '#') {

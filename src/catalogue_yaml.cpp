@@ -96,6 +96,13 @@ AccountRule read_account(MapReader& top) {
   }
   out.pattern = r.text("pattern", false);
   out.case_insensitive = r.boolean("case_insensitive").value_or(false);
+  // std::regex compiles by recursion: a long pattern (deeply nested groups)
+  // could overflow the stack. A project-name pattern is short.
+  constexpr std::size_t k_max_pattern = 200;
+  if (out.pattern && out.pattern->size() > k_max_pattern) {
+    r.problem("pattern", fmt::format("longer than {} characters", k_max_pattern));
+    out.pattern.reset();
+  }
   if (out.pattern) {
     try {
       (void)std::regex(*out.pattern);

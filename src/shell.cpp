@@ -25,8 +25,25 @@ bool has_control_char(std::string_view text) {
   return false;
 }
 
+bool is_sbatch_safe(std::string_view text) {
+  for (const char ch : text) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (c < 0x20 || c > 0x7e) {
+      return false;
+    }
+  }
+  return true;
+}
+
 std::string shell_quote(std::string_view text) {
-  bool safe = !text.empty();
+  // A leading "~/" is a tilde the reader (and shellcheck, SC2088) expects to
+  // expand; escaped outside the quotes it plainly does not.
+  if (text.substr(0, 2) == "~/") {
+    return "\\~" + shell_quote(text.substr(1));
+  }
+  // A leading "=" is valid bash (`export X==`), but shellcheck takes it for
+  // a mistyped comparison (SC1097, SC2283): quote it.
+  bool safe = !text.empty() && text.front() != '=';
   bool ansi = false;
   for (const char ch : text) {
     const auto c = static_cast<unsigned char>(ch);
@@ -38,10 +55,12 @@ std::string shell_quote(std::string_view text) {
   }
   std::string out;
   out.reserve(text.size() + 8);
-  const bool expands = text.find_first_of("$`") != std::string_view::npos;
+  const bool expands = text.find_first_of("$`\\") != std::string_view::npos;
   if (!ansi && expands) {
     // Double quotes with every special character escaped: the same value as
-    // single quotes, but readers (and shellcheck) see that nothing expands.
+    // single quotes, but readers (and shellcheck) see that nothing expands;
+    // and sbatch, which takes a backslash as an escape even inside single
+    // quotes, reads an #SBATCH value with a backslash the way bash does.
     out += '"';
     for (const char c : text) {
       if (c == '"' || c == '\\' || c == '$' || c == '`') {

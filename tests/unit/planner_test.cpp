@@ -293,6 +293,12 @@ TEST_CASE("values that reach #SBATCH lines must be one line") {
   r.output = "logs/\r%j.out";
   CHECK_FALSE(plan_job(system_named("lumi"), r));
   r.output.reset();
+  // sbatch cannot read the $'\xc3' form shell_quote writes for non-ASCII.
+  r.job_name = "caf\xc3\xa9";
+  p = plan_job(system_named("lumi"), r);
+  REQUIRE_FALSE(p);
+  CHECK(p.error().message.rfind("--job-name holds a byte that is not ASCII", 0) == 0);
+  r.job_name.reset();
   r.program.clear();
   CHECK_FALSE(plan_job(system_named("lumi"), r));
 }
