@@ -448,3 +448,18 @@ TEST_CASE("the user's --env comes after the site's variables, so it wins") {
   REQUIRE_FALSE(p.env.empty());
   CHECK(p.env.back() == std::make_pair(std::string("NCCL_CROSS_NIC"), std::string("0")));
 }
+
+// libstdc++'s std::regex matches by recursion, one level per character: a
+// 100,000-character account crashed mlsub on Alvis (NAISS[0-9]{4}-[0-9]+-...)
+// with a stack overflow before it was refused by length.
+TEST_CASE("a very long account is refused before the site's pattern sees it") {
+  Request r = gpus(1);
+  r.account = "NAISS2024-1-" + std::string(100000, '1');
+  r.account_origin = "--account";
+  auto p = plan_job(system_named("alvis"), r);
+  REQUIRE_FALSE(p);
+  CHECK(p.error().kind == ErrorKind::usage);
+  CHECK(p.error().message.find("at most 256") != std::string::npos);
+  r.account = "NAISS2024-1-" + std::string(200, '1');
+  CHECK(plan_job(system_named("alvis"), r));
+}
