@@ -8,6 +8,7 @@
 // name or GPU option with a newline in it must not add a line to the
 // script).
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -49,6 +50,27 @@ void check_system(const mlsub::System& s) {
   }
 }
 
+// No value that reaches the script may hold a NUL: bash cannot, and would
+// silently cut the value there (the loader refuses NUL in the catalogue).
+void check_no_nul(const mlsub::Plan& p) {
+  const auto nul = [](const std::string& v) { return v.find('\0') != std::string::npos; };
+  const auto any = [&](const std::vector<std::string>& vs) {
+    return std::any_of(vs.begin(), vs.end(), nul);
+  };
+  bool bad = any(p.modules) || any(p.module_use) || any(p.run_prefix) || any(p.srun_options) ||
+             any(p.cache_dirs) || any(p.program_argv) || nul(p.gpu_visibility_var) ||
+             nul(p.cpu_bind.value_or("")) || nul(p.venv.value_or(""));
+  for (const auto& [k, v] : p.env) {
+    bad = bad || nul(k) || nul(v);
+  }
+  for (const auto& d : p.directives()) {
+    bad = bad || nul(d.option) || nul(d.value);
+  }
+  if (bad) {
+    violated("a NUL byte from the catalogue reached the plan");
+  }
+}
+
 void plan_and_render(const mlsub::System& s, const mlsub::Request& r) {
   auto plan = mlsub::plan_job(s, r);
   if (!plan) {
@@ -57,6 +79,7 @@ void plan_and_render(const mlsub::System& s, const mlsub::Request& r) {
     }
     return;
   }
+  check_no_nul(*plan);
   const auto& set = g_templates->by_launcher.at(static_cast<std::size_t>(plan->launcher));
   auto script = set.render(*plan, "0.0.0-fuzz");
   if (!script) {
