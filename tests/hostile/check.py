@@ -26,8 +26,9 @@ argument, --job-name, --output, --account, --env NAME=VALUE, --env's NAME,
       - and its header's command line, read back by bash, is the command
         that made it.
 
-Every value is also passed as one more argument in a multi-GPU srun job,
-all in one script, checked the same way.
+Every value is also passed as one more argument in a multi-GPU srun job
+and in a two-node torchrun job, all in one script each, checked the same
+way.
 
 NUL cannot be passed in argv (execve ends each argument at the first NUL);
 values holding one are passed cut at the NUL, as any caller would, and the
@@ -233,7 +234,8 @@ class Checker:
         canary = os.path.join(d, "canary")
         env = {"PATH": self.stubs, "BASH_ENV": self.prelude, "REC": rec, "CANARY": canary,
                "HOME": d, "USER": "u", "SLURM_JOB_ID": "42", "SLURM_JOB_NODELIST": "node001",
-               "SLURM_NTASKS": "1", "SLURM_CPUS_PER_TASK": "10", "LC_ALL": "C"}
+               "SLURM_NTASKS": "1", "SLURM_NNODES": "1", "SLURM_CPUS_PER_TASK": "10",
+               "LC_ALL": "C"}
         p = subprocess.run(["/bin/bash", job], cwd=cwd, env=env, capture_output=True,
                            timeout=60)
         env_value = None
@@ -396,6 +398,24 @@ def main():
             if recs != want or canary or left:
                 c.fail("srun job with every value: the program did not get them byte for byte",
                        ["..."], repr(recs[-1:])[:2000].encode())
+
+        # And in a two-node torchrun job: srun starts python3 -m
+        # torch.distributed.run, which gets them after the program.
+        multi = ["plan", "--system", SYSTEM, "--nodes", "2", "--gpus-per-node", "4",
+                 "--launcher", "torchrun", "--account", "project_2001234", "train.py",
+                 "--"] + [arg(cut(v)) for v in values]
+        rc, out, err = c.mlsub(multi)
+        if rc != 0:
+            c.fail("torchrun job with every value: refused", ["..."], err)
+        else:
+            scripts.append(out)
+            _, jerr, recs, _, canary, left = c.run_job(out, "torchrun")
+            want = [b"train.py"] + [cut(v) for v in values]
+            last = recs[-1] if recs else []
+            if (not last or last[0] != b"python3" or last[-len(want):] != want or canary
+                    or left):
+                c.fail("torchrun job with every value: the program did not get them byte for "
+                       "byte", ["..."], jerr + repr(recs)[:1500].encode())
 
         # shellcheck, in batches, on every distinct script.
         unique = sorted(set(scripts))
