@@ -3,7 +3,8 @@
 
 For each value in tests/hostile/values.txt and each position (a program
 argument, --job-name, --output, --account, --env NAME=VALUE, --env's NAME,
---module, --container, --bind, --venv, --partition, --time, --gpus),
+--module, --container, --bind, --venv, --sweep lr=VALUE (array task 0 gets
+the part before the first comma), --partition, --time, --gpus),
 `mlsub plan` must either
 
   * refuse it clearly: exit 2 or 3, nothing on stdout, and on stderr only
@@ -234,7 +235,7 @@ class Checker:
         canary = os.path.join(d, "canary")
         env = {"PATH": self.stubs, "BASH_ENV": self.prelude, "REC": rec, "CANARY": canary,
                "HOME": d, "USER": "u", "SLURM_JOB_ID": "42", "SLURM_JOB_NODELIST": "node001",
-               "SLURM_NTASKS": "1", "SLURM_NNODES": "1", "SLURM_CPUS_PER_TASK": "10",
+               "SLURM_NTASKS": "1", "SLURM_NNODES": "1", "SLURM_ARRAY_TASK_ID": "0", "SLURM_CPUS_PER_TASK": "10",
                "LC_ALL": "C"}
         p = subprocess.run(["/bin/bash", job], cwd=cwd, env=env, capture_output=True,
                            timeout=60)
@@ -272,6 +273,7 @@ def positions(v):
         "container": (BASE + ["--container", a, "train.py"], [[b"module", b"purge"], [b"module", b"load", b"pytorch"], [b"apptainer", b"exec", b"--nv", v] + py], None),
         "bind": (BASE + ["--container", "img.sif", "--bind", a, "train.py"], [[b"module", b"purge"], [b"module", b"load", b"pytorch"], [b"apptainer", b"exec", b"--nv", b"--bind", v, b"img.sif"] + py], None),
         "venv": (BASE + ["--venv", a, "train.py"], [[b"module", b"purge"], [b"module", b"load", b"pytorch"], [b"source", v + b"/bin/activate"], py], None),
+        "sweep": (BASE + ["--sweep", "lr=" + a, "train.py"], [[b"module", b"purge"], [b"module", b"load", b"pytorch"], py + [b"--lr", v.split(b",")[0]]], None),
         "partition": (BASE + ["--partition", a, "train.py"], None, b"--partition"),
         "time": (BASE + ["--time", a, "train.py"], None, b"--time"),
         "gpus": (["plan", "--system", SYSTEM, "--gpus", a, "train.py"], None, None),
