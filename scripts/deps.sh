@@ -6,6 +6,9 @@ mlsub_packages=(
   libcli11-dev nlohmann-json3-dev libyaml-cpp-dev libfmt-dev libspdlog-dev
   catch2 libkainjow-mustache-dev libexpected-dev
   shellcheck python3 help2man
+  # the fuzz targets (scripts/fuzz): clang with libFuzzer and its sanitizer
+  # runtimes, and llvm-symbolizer for readable stacks
+  clang-14 libclang-rt-14-dev llvm-14
 )
 
 mlsub_install_deps() {

@@ -95,8 +95,16 @@ AccountRule read_account(MapReader& top) {
   }
   out.pattern = r.text("pattern", false);
   out.case_insensitive = r.boolean("case_insensitive").value_or(false);
-  // The pattern is compiled where an account is checked (planner.cpp), which
-  // reports a pattern std::regex cannot read.
+  // std::regex compiles by recursion: a long pattern (deeply nested groups)
+  // could overflow the stack. A project-name pattern is short. The pattern
+  // is compiled where an account is checked (planner.cpp), which reports a
+  // pattern std::regex cannot read, so that a plan without --account does
+  // not pay for compiling it.
+  constexpr std::size_t k_max_pattern = 200;
+  if (out.pattern && out.pattern->size() > k_max_pattern) {
+    r.problem("pattern", fmt::format("longer than {} characters", k_max_pattern));
+    out.pattern.reset();
+  }
   out.placeholder = r.text("placeholder").value_or("");
   out.why = r.text("why").value_or("");
   out.source = read_source(r);

@@ -53,6 +53,12 @@ Expected<void> check_values(const Request& r) {
                               "#SBATCH line, where that would break the script: remove it",
                               flag));
     }
+    if (*value && !is_sbatch_safe(**value)) {
+      return fail(ErrorKind::usage,
+                  fmt::format("{} holds a byte that is not ASCII; it goes into an #SBATCH "
+                              "line, which sbatch cannot read such a byte from: use ASCII",
+                              flag));
+    }
     if (*value && (*value)->empty()) {
       return fail(ErrorKind::usage, fmt::format("{} is empty: give a value or leave it out", flag));
     }
@@ -363,6 +369,16 @@ Expected<void> choose_account(const System& s, const Request& r, Plan& plan) {
          s.account.source.url});
     return {};
   }
+  // libstdc++'s std::regex matches by recursion, one level per character:
+  // a long enough account would overflow the stack. No site's project name
+  // comes near this.
+  constexpr std::size_t k_max_account = 256;
+  if (r.account->size() > k_max_account) {
+    return fail(ErrorKind::usage,
+                fmt::format("the account (from {}) is {} characters long; a project name has "
+                            "at most {}",
+                            r.account_origin, r.account->size(), k_max_account));
+  }
   if (s.account.pattern) {
     const auto flags = s.account.case_insensitive
                            ? std::regex::ECMAScript | std::regex::icase
@@ -511,7 +527,7 @@ Expected<void> choose_environment(const System& s, const Request& r, Plan& plan)
                                                    "(uenv) there; leave out --uenv",
                                                    s.name));
     }
-    if (r.uenv->empty() || has_control_char(*r.uenv)) {
+    if (r.uenv->empty() || !is_sbatch_safe(*r.uenv)) {
       return fail(ErrorKind::usage, "--uenv: give IMAGE[:MOUNT], e.g. pytorch/v2.8.0:/user-environment");
     }
     plan.uenv = *r.uenv;

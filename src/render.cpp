@@ -509,6 +509,17 @@ Expected<TemplateSet> TemplateSet::load(const std::vector<std::string>& dirs, La
 }
 
 Expected<std::string> TemplateSet::render(const Plan& plan, const std::string& version) const {
+  // A directive's value goes into an #SBATCH line, which sbatch reads with
+  // its own rules: only printable ASCII reads back the same there. The
+  // planner refuses other user values; this catches the catalogue's.
+  for (const Directive& d : plan.directives()) {
+    if (!is_sbatch_safe(d.option) || !is_sbatch_safe(d.value)) {
+      return fail(ErrorKind::render,
+                  fmt::format("#SBATCH --{}: the value holds a control character or a byte "
+                              "that is not ASCII, which sbatch cannot read from a script",
+                              shell_quote(d.option)));
+    }
+  }
   PlanContext ctx(plan, version);
   std::string rendered;
   rendered.reserve(4096);

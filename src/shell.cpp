@@ -34,12 +34,29 @@ bool has_control_char(std::string_view text) {
   return false;
 }
 
+bool is_sbatch_safe(std::string_view text) {
+  for (const char ch : text) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (c < 0x20 || c > 0x7e) {
+      return false;
+    }
+  }
+  return true;
+}
+
 std::string shell_quote(std::string_view text) {
+  // A leading "~/" is a tilde the reader (and shellcheck, SC2088) expects to
+  // expand; escaped outside the quotes it plainly does not.
+  if (text.substr(0, 2) == "~/") {
+    return "\\~" + shell_quote(text.substr(1));
+  }
   std::size_t plain = 0;
   while (plain < text.size() && is_safe(static_cast<unsigned char>(text[plain]))) {
     ++plain;
   }
-  if (!text.empty() && plain == text.size()) {
+  // A leading "=" is valid bash (`export X==`), but shellcheck takes it for
+  // a mistyped comparison (SC1097, SC2283): quote it.
+  if (!text.empty() && plain == text.size() && text.front() != '=') {
     return std::string(text);
   }
   bool ansi = false;
@@ -48,10 +65,12 @@ std::string shell_quote(std::string_view text) {
   }
   std::string out;
   out.reserve(text.size() + 8);
-  const bool expands = text.find_first_of("$`") != std::string_view::npos;
+  const bool expands = text.find_first_of("$`\\") != std::string_view::npos;
   if (!ansi && expands) {
     // Double quotes with every special character escaped: the same value as
-    // single quotes, but readers (and shellcheck) see that nothing expands.
+    // single quotes, but readers (and shellcheck) see that nothing expands;
+    // and sbatch, which takes a backslash as an escape even inside single
+    // quotes, reads an #SBATCH value with a backslash the way bash does.
     out += '"';
     for (const char c : text) {
       if (c == '"' || c == '\\' || c == '$' || c == '`') {

@@ -69,6 +69,12 @@ std::optional<std::string> MapReader::scalar(const char* key, bool required) {
     problem(key, "expected a single value, got a list or map");
     return std::nullopt;
   }
+  // A YAML "\0" is a NUL byte, which no script can hold (bash would cut
+  // the value there).
+  if (value.Scalar().find('\0') != std::string::npos) {
+    problem(key, "holds a NUL byte");
+    return std::nullopt;
+  }
   return value.Scalar();
 }
 
@@ -171,6 +177,10 @@ std::vector<std::string> MapReader::text_list(const char* key) {
     if (!item.IsScalar() || item.Scalar().empty()) {
       m_problems.add(item.Mark(), fmt::format("{}: every entry must be a non-empty value",
                                               name_of(key)));
+      continue;
+    }
+    if (item.Scalar().find('\0') != std::string::npos) {
+      m_problems.add(item.Mark(), fmt::format("{}: an entry holds a NUL byte", name_of(key)));
       continue;
     }
     out.push_back(item.Scalar());

@@ -9,10 +9,26 @@
 namespace mlsub::cli {
 namespace {
 
+// Messages quote what the user typed; a control character in it (an escape
+// sequence, a carriage return) must not reach the terminal as it is.
+std::string printable(std::string_view line) {
+  std::string out;
+  out.reserve(line.size());
+  for (const char ch : line) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (c < 0x20 || c == 0x7f) {
+      out += fmt::format("\\x{:02x}", c);
+    } else {
+      out += ch;
+    }
+  }
+  return out;
+}
+
 void print_lines(std::string_view level, std::string_view text) {
   while (true) {
     const auto newline = text.find('\n');
-    fmt::print(stderr, "mlsub: {}: {}\n", level, text.substr(0, newline));
+    fmt::print(stderr, "mlsub: {}: {}\n", level, printable(text.substr(0, newline)));
     if (newline == std::string_view::npos) {
       break;
     }

@@ -308,6 +308,12 @@ TEST_CASE("values that reach #SBATCH lines must be one line") {
   r.output = "logs/\r%j.out";
   CHECK_FALSE(plan_job(system_named("lumi"), r));
   r.output.reset();
+  // sbatch cannot read the $'\xc3' form shell_quote writes for non-ASCII.
+  r.job_name = "caf\xc3\xa9";
+  p = plan_job(system_named("lumi"), r);
+  REQUIRE_FALSE(p);
+  CHECK(p.error().message.rfind("--job-name holds a byte that is not ASCII", 0) == 0);
+  r.job_name.reset();
   r.program.clear();
   CHECK_FALSE(plan_job(system_named("lumi"), r));
 }
@@ -456,4 +462,19 @@ TEST_CASE("the user's --env comes after the site's variables, so it wins") {
   const Plan p = must_plan("alps-daint", r);
   REQUIRE_FALSE(p.env.empty());
   CHECK(p.env.back() == std::make_pair(std::string("NCCL_CROSS_NIC"), std::string("0")));
+}
+
+// libstdc++'s std::regex matches by recursion, one level per character: a
+// 100,000-character account crashed mlsub on Alvis (NAISS[0-9]{4}-[0-9]+-...)
+// with a stack overflow before it was refused by length.
+TEST_CASE("a very long account is refused before the site's pattern sees it") {
+  Request r = gpus(1);
+  r.account = "NAISS2024-1-" + std::string(100000, '1');
+  r.account_origin = "--account";
+  auto p = plan_job(system_named("alvis"), r);
+  REQUIRE_FALSE(p);
+  CHECK(p.error().kind == ErrorKind::usage);
+  CHECK(p.error().message.find("at most 256") != std::string::npos);
+  r.account = "NAISS2024-1-" + std::string(200, '1');
+  CHECK(plan_job(system_named("alvis"), r));
 }

@@ -3,6 +3,7 @@
 #include "mlsub/shell.hpp"
 
 using mlsub::has_control_char;
+using mlsub::is_sbatch_safe;
 using mlsub::shell_join;
 using mlsub::shell_quote;
 
@@ -32,6 +33,25 @@ TEST_CASE("shell_quote double-quotes and escapes what would expand") {
   CHECK(shell_quote("$'x'") == "\"\\$'x'\"");
 }
 
+// sbatch takes a backslash as an escape even inside single quotes: a value
+// with one goes in double quotes, where bash and sbatch read it the same.
+TEST_CASE("shell_quote never puts a backslash inside single quotes") {
+  CHECK(shell_quote("back\\slash") == "\"back\\\\slash\"");
+  CHECK(shell_quote("C:\\dir x") == "\"C:\\\\dir x\"");
+  CHECK(shell_quote("\\'") == "\"\\\\'\"");
+}
+
+// Both are plain bash, but shellcheck warns: SC2088 (a tilde in quotes does
+// not expand) and SC1097/SC2283 (`export X==`, `source =x`).
+TEST_CASE("shell_quote escapes a leading ~/ and quotes a leading =") {
+  CHECK(shell_quote("~/x") == "\\~/x");
+  CHECK(shell_quote("~/a b") == "\\~'/a b'");
+  CHECK(shell_quote("~") == "'~'");
+  CHECK(shell_quote("=") == "'='");
+  CHECK(shell_quote("==x") == "'==x'");
+  CHECK(shell_quote("a=b") == "a=b");
+}
+
 TEST_CASE("shell_quote keeps control characters and non-ASCII bytes on one line") {
   CHECK(shell_quote("a\nb") == "$'a\\nb'");
   CHECK(shell_quote("tab\there") == "$'tab\\there'");
@@ -57,4 +77,12 @@ TEST_CASE("has_control_char finds what would break an #SBATCH line") {
   CHECK(has_control_char("\x7f"));
   CHECK_FALSE(has_control_char("my job (v2)"));
   CHECK_FALSE(has_control_char("caf\xc3\xa9"));
+}
+
+TEST_CASE("is_sbatch_safe accepts printable ASCII only") {
+  CHECK(is_sbatch_safe("my job (v2) $x 'y' \\z"));
+  CHECK(is_sbatch_safe(""));
+  CHECK_FALSE(is_sbatch_safe("caf\xc3\xa9"));
+  CHECK_FALSE(is_sbatch_safe("a\nb"));
+  CHECK_FALSE(is_sbatch_safe("\x7f"));
 }
