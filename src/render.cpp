@@ -38,7 +38,7 @@ namespace {
 // empty string.
 class PlanContext : public mu::context<std::string> {
  public:
-  PlanContext() : mu::context<std::string>(&m_root) { m_values.reserve(32); }
+  PlanContext() : mu::context<std::string>(&m_root) { m_values.reserve(48); }
 
   // `name` must be a string literal: only the view is kept.
   void set(std::string_view name, mu::data value) { m_values.emplace_back(name, std::move(value)); }
@@ -335,6 +335,15 @@ void fill_context(PlanContext& c, const Plan& plan, const std::string& version) 
   c.set("python_program", mu::data(plan.python_program));
   c.set("module_use", words(plan.module_use));
   c.set("modules", words(plan.modules));
+  const Monitor& m = plan.monitor;
+  c.set("monitor", mu::data(m.enabled));
+  c.set("monitor_interval", mu::data(std::to_string(m.interval_seconds)));
+  c.set("monitor_command", words(m.command));
+  c.set("monitor_loop", mu::data(m.loop));
+  c.set("has_monitor_dir", mu::data(!m.dir.empty()));
+  c.set("monitor_dir", mu::data(m.dir));
+  c.set("has_energy_counter", mu::data(m.energy_counter.has_value()));
+  c.set("energy_counter", mu::data(m.energy_counter.value_or("")));
   c.set("exec", mu::data(plan.program_argv.empty() ? std::string() : plan.program_argv.front()));
   c.set("exec_args", plan.program_argv.empty()
                          ? mu::data(mu::data::type::list)

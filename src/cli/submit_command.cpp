@@ -86,6 +86,8 @@ int run_submit(const GlobalOptions& global, SubmitOptions o) {
       fmt::format("{}-{}", first->plan.job_name, utc_stamp(false));
   std::error_code ec;
   const fs::path base = fs::absolute(o.dir, ec);
+  // The GPU monitor writes into the job folder.
+  o.request.job_dir = (base / folder_name).string();
   if (!o.request.output) {
     // Array tasks each get a file: array job id _ task index.
     const bool array = first->plan.array.has_value();
