@@ -345,13 +345,16 @@ std::vector<Advice> advise(const std::vector<GpuStats>& gpus, const JobStats& jo
                    fmt::format("one GPU is busy and the other {} are idle (under 10 %)",
                                gpus.size() - 1)});
   } else if (job.mean_utilization < 50) {
-    std::string cpus = c.cpus_per_gpu > 0
-                           ? fmt::format("; {} gives {} CPUs per GPU", c.system.empty() ? "the site" : c.system,
-                                         c.cpus_per_gpu)
-                           : "";
+    std::string cpus;
+    if (c.cpus_per_gpu > 0) {
+      cpus = fmt::format(" ({}'s rule is {} CPUs per GPU{})", c.system.empty() ? "the site" : c.system,
+                         c.cpus_per_gpu,
+                         c.cpus_per_task > 0 ? fmt::format("; the job had {} per task", c.cpus_per_task)
+                                             : "");
+    }
     out.push_back(
         {fmt::format("feed the GPUs faster: more data-loader workers, "
-                     "DataLoader(num_workers=int(os.environ[\"MLSUB_NUM_WORKERS\"])){}; "
+                     "DataLoader(num_workers=int(os.environ[\"MLSUB_NUM_WORKERS\"])){}, "
                      "and check the data layout with mlsub doctor DATA_DIR",
                      cpus),
          fmt::format("mean GPU utilisation is {:.0f} %, under 50 %: the GPUs mostly wait, "

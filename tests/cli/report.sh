@@ -10,7 +10,7 @@ run report "$fx/nvidia" --ascii
 expect_rc 0
 expect_stdout_has "Job 4242 on mahti: GPU utilisation"
 expect_stdout_has "Job: 4 GPU(s), 0.13 GPU-hours, 26.0 Wh, mean utilisation 31 %: poor"
-expect_stdout_has "mahti gives 32 CPUs per GPU"
+expect_stdout_has "mahti's rule is 32 CPUs per GPU; the job had 32 per task"
 expect_stdout_has "mlsub doctor DATA_DIR"
 expect_stdout_has "seff 4242"
 expect_stderr_has "1 line(s) of the samples were not readings"

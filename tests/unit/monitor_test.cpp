@@ -93,7 +93,7 @@ TEST_CASE("advice: low utilisation names the site's CPU rule and doctor", "[moni
   c.efficiency_tool = "seff {job}";
   const auto advice = advise(gpus, job_stats(gpus), c);
   REQUIRE(advice.size() == 2);
-  CHECK_THAT(advice[0].what, Catch::Contains("num_workers") && Catch::Contains("32 CPUs per GPU") &&
+  CHECK_THAT(advice[0].what, Catch::Contains("num_workers") && Catch::Contains("mahti's rule is 32 CPUs per GPU") &&
                                  Catch::Contains("mlsub doctor"));
   CHECK_THAT(advice[0].why, Catch::Contains("31 %"));
   CHECK(advice[1].what == "compare with the site's own view: seff 4242");
