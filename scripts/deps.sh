@@ -5,7 +5,7 @@ mlsub_packages=(
   cmake g++ make pkg-config
   libcli11-dev nlohmann-json3-dev libyaml-cpp-dev libfmt-dev libspdlog-dev
   catch2 libkainjow-mustache-dev libexpected-dev
-  shellcheck python3
+  shellcheck python3 librsvg2-bin
 )
 
 mlsub_install_deps() {

@@ -147,9 +147,11 @@ DataAdvice advise_data(const DataScan& s) {
       "advises reads of about 100 MB or more, and parallel file systems serve many small files "
       "slowly (each open is a metadata request)",
       share, s.files, human(static_cast<std::uint64_t>(mean))));
-  // Shards of about 1 GiB.
-  const auto per_shard = static_cast<std::uint64_t>(
-      std::max(1.0, std::floor(1073741824.0 / std::max(mean, 1.0))));
+  // Shards of about 1 GiB; tar stores each file as a 512-byte header and
+  // its data padded to 512 bytes.
+  const double in_tar = 512.0 + std::ceil(mean / 512.0) * 512.0;
+  const auto per_shard =
+      static_cast<std::uint64_t>(std::max(1.0, std::floor(1073741824.0 / in_tar)));
   const std::string dir = shell_quote(s.path);
   a.lines.push_back(fmt::format(
       "pack the files into WebDataset tar shards of about 1 GiB ({} files each); files with "

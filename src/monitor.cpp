@@ -294,6 +294,7 @@ GpuStats gpu_stats(const GpuSeries& series) {
   }
   st.mean_utilization = util_n ? util_sum / util_n : 0;
   st.mean_power_w = power_n ? power_sum / power_n : 0;
+  st.has_power = power_n > 0;
   st.seconds = series.samples.back().time - t0;
   // Trapezoids between readings; a gap much longer than the sampling
   // interval (a requeued job waiting in the queue) is not counted.

@@ -56,6 +56,7 @@ struct GpuStats {
   double memory_total_mib = 0;   // as the tool reports it; 0 if it does not
   double energy_wh = 0;          // power integrated over time (trapezoids)
   double mean_power_w = 0;       // mean of the readings
+  bool has_power = false;        // the tool gave any power reading
   std::vector<double> times;        // seconds since the job's first reading
   std::vector<double> utilization;  // the readings, for the pictures
 };

@@ -218,8 +218,8 @@ int run_report(const GlobalOptions&, const ReportOptions& o) {
                            {"peak_utilization", g.peak_utilization},
                            {"peak_memory_mib", g.peak_memory_mib},
                            {"memory_total_mib", g.memory_total_mib},
-                           {"energy_wh", g.energy_wh},
-                           {"mean_power_w", g.mean_power_w}});
+                           {"energy_wh", g.has_power ? nlohmann::json(g.energy_wh) : nlohmann::json()},
+                           {"mean_power_w", g.has_power ? nlohmann::json(g.mean_power_w) : nlohmann::json()}});
     }
     j["job"] = {{"gpus", job.gpus},
                 {"gpu_hours", job.gpu_hours},
@@ -243,13 +243,15 @@ int run_report(const GlobalOptions&, const ReportOptions& o) {
                fmt::format("{:.0f} %", g.peak_utilization),
                g.memory_total_mib > 0 ? fmt::format("{} / {}", gib(g.peak_memory_mib), gib(g.memory_total_mib))
                                       : gib(g.peak_memory_mib),
-               fmt::format("{:.1f}", g.energy_wh), fmt::format("{:.0f}", g.mean_power_w),
+               g.has_power ? fmt::format("{:.1f}", g.energy_wh) : "-",
+               g.has_power ? fmt::format("{:.0f}", g.mean_power_w) : "-",
                sparkline(g.utilization, 40, ascii)});
   }
   fmt::print("{}\n", table.str("  "));
   fmt::print("Job: {} GPU(s), {:.2f} GPU-hours, {:.1f} Wh, mean utilisation {:.0f} %: {}\n",
              job.gpus, job.gpu_hours, job.energy_wh, job.mean_utilization, job.verdict);
-  fmt::print("Energy is power integrated over the samples{}.\n",
+  fmt::print("Energy is power integrated over the samples (\"-\": the tool gave no power "
+             "reading){}.\n",
              energy_counter_text.empty() ? "" : "; the GPUs' own counters said");
   if (!energy_counter_text.empty()) {
     std::istringstream lines(energy_counter_text);

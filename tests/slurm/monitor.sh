@@ -34,8 +34,9 @@ SH
 cat >bin/rocm-smi <<'SH'
 #!/bin/bash
 echo "device,Average Graphics Package Power (W),GPU use (%),VRAM Total Memory (B),VRAM Total Used Memory (B)"
-echo "card0,301.0,97,68702699520,34359738368"
-echo "card1,N/A,95,68702699520,34359738368"
+s=$(date +%s)
+echo "card0,301.0,$((60 + s % 4 * 10)),68702699520,34359738368"
+echo "card1,N/A,$((20 + s % 3 * 10)),68702699520,17179869184"
 SH
 cat >work.sh <<'SH'
 #!/bin/bash
@@ -120,7 +121,10 @@ last_command="2-node job $amd_job"
 n=$(ls "$amd_folder"/gpu-"$amd_job"-*.csv 2>/dev/null | wc -l)
 [ "$n" -eq 2 ] && ok || bad "$n sample files in $amd_folder, expected 2"
 for f in "$amd_folder"/gpu-"$amd_job"-*.csv; do
-  grep -q ',card0,301.0,97,' "$f" && ok || bad "$f has no reading"
+  grep -q ',card0,301.0,[0-9]*,' "$f" && ok || bad "$f has no reading"
+  # One sampler per node: each second's header appears once.
+  dup=$(grep ',device,' "$f" | sort | uniq -d)
+  [ -z "$dup" ] && ok || bad "$f was written by more than one sampler: $dup"
 done
 
 # mlsub report reads them, from the folder (by job id through the journal
@@ -129,6 +133,8 @@ run report "$(folder_of ok)" --ascii
 expect_rc 0; expect_stdout_has "mean utilisation 50 %"; expect_stdout_has "Wh"
 run report "$amd_folder" --json
 expect_rc 0; expect_stdout_has '"gpus": 4'
+# MLSUB_KEEP_REPORT=FILE keeps this job's report (README.md shows one).
+[ -n "${MLSUB_KEEP_REPORT:-}" ] && LC_ALL=C.UTF-8 "$MLSUB" report "$amd_folder" >"$MLSUB_KEEP_REPORT" 2>&1
 run report "$(folder_of ok)" --svg "$work/ok.svg"
 expect_rc 0
 /usr/bin/python3 -c 'import sys, xml.etree.ElementTree as E; E.parse(sys.argv[1])' "$work/ok.svg" && ok || bad "the SVG is not XML"
