@@ -340,6 +340,7 @@ void fill_context(PlanContext& c, const Plan& plan, const std::string& version) 
   c.set("monitor_interval", mu::data(std::to_string(m.interval_seconds)));
   c.set("monitor_command", words(m.command));
   c.set("monitor_loop", mu::data(m.loop));
+  c.set("monitor_tool", mu::data(m.sampler));
   c.set("has_monitor_dir", mu::data(!m.dir.empty()));
   c.set("monitor_dir", mu::data(m.dir));
   c.set("has_energy_counter", mu::data(m.energy_counter.has_value()));

@@ -74,6 +74,18 @@ Expected<std::pair<fs::path, std::string>> resolve(const std::string& target) {
         return std::make_pair(fs::path(it->value("folder", "")), target);
       }
     }
+    // An array task has a job id of its own, which the journal does not
+    // hold: look for its samples in the recent jobs' folders.
+    const std::string prefix = "gpu-" + target + "-";
+    int looked = 0;
+    for (auto it = entries->rbegin(); it != entries->rend() && looked < 200; ++it, ++looked) {
+      const fs::path folder = it->value("folder", "");
+      for (const auto& entry : fs::directory_iterator(folder, ec)) {
+        if (entry.path().filename().string().rfind(prefix, 0) == 0) {
+          return std::make_pair(folder, target);
+        }
+      }
+    }
   }
   const fs::path local = fs::path("mlsub-" + target);
   if (fs::is_directory(local, ec)) {
@@ -140,10 +152,14 @@ int run_report(const GlobalOptions&, const ReportOptions& o) {
     }
   }
   if (by_job.find(job_id) == by_job.end()) {
+    const fs::path log = folder / fmt::format("monitor-{}.log", job_id);
     print_error(fmt::format(
-        "no GPU samples (gpu-{}-NODE.csv) in {}; the job ran with --no-monitor, has not "
-        "started yet, or its script was made by an mlsub without the monitor",
-        job_id.empty() ? "JOBID" : job_id, folder.string()));
+        "no GPU samples (gpu-{}-NODE.csv) in {}; {}",
+        job_id.empty() ? "JOBID" : job_id, folder.string(),
+        !job_id.empty() && fs::exists(log, ec)
+            ? fmt::format("the sampler's messages are in {}", log.string())
+            : "the job ran with --no-monitor, has not started yet, or its script was made "
+              "by an mlsub without the monitor"));
     return k_exit_io;
   }
   auto files = by_job[job_id];

@@ -33,6 +33,12 @@ PY
 printf '{"job_id":"4242","folder":"%s"}\n' "$fx/nvidia" >"$MLSUB_JOURNAL"
 run report 4242 --ascii
 expect_rc 0; expect_stdout_has "Job 4242 on mahti"
+# An array task's own id: found by its samples in a journal folder.
+mkdir -p "$work/array"
+cp "$fx/nvidia/gpu-4242-gpu01.csv" "$work/array/gpu-4250-gpu01.csv"
+printf '{"job_id":"4249","folder":"%s"}\n' "$work/array" >>"$MLSUB_JOURNAL"
+run report 4250 --json
+expect_rc 0; expect_stdout_has '"job_id": "4250"'
 run report 999999
 expect_rc 2; expect_stderr_has "job 999999 is not in the journal"
 run report not-a-job

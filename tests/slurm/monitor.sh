@@ -115,6 +115,12 @@ last_command="states"
 [ "$(state_of "$puhti" "$cancel_job")" = CANCELLED ] && ok ||
   bad "job $cancel_job: $(state_of "$puhti" "$cancel_job")"
 
+# The monitor adds nothing to the job's own output (its messages go to
+# monitor-JOBID.log in the job folder).
+last_command="job output"
+[ ! -s "$(folder_of ok)/slurm-$ok_job.out" ] && ok || bad "job $ok_job printed: $(cat "$(folder_of ok)/slurm-$ok_job.out")"
+[ ! -s "$(folder_of amd)/slurm-$amd_job.out" ] && ok || bad "job $amd_job printed: $(cat "$(folder_of amd)/slurm-$amd_job.out")"
+
 # The 2-node AMD job: a file per node, each with readings.
 amd_folder=$(folder_of amd)
 last_command="2-node job $amd_job"

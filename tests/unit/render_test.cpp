@@ -155,11 +155,11 @@ TEST_CASE("the GPU monitor: on by default, per vendor, off with --no-monitor", "
     REQUIRE(script);
     INFO(*script);
     CHECK_THAT(*script, Catch::Contains("export MLSUB_JOB_DIR=${MLSUB_JOB_DIR:-/scratch/p/jobs/train-1}"));
-    CHECK_THAT(*script, Catch::Contains("srun --overlap --nodes=\"$SLURM_NNODES\" --ntasks=\"$SLURM_NNODES\" --ntasks-per-node=1 bash -c mlsub_sample &"));
+    CHECK_THAT(*script, Catch::Contains("srun --overlap --nodes=\"$SLURM_NNODES\" --ntasks=\"$SLURM_NNODES\" --ntasks-per-node=1 bash -c mlsub_sample \\\n"));
     CHECK_THAT(*script, Catch::Contains("trap mlsub_monitor_stop EXIT"));
     CHECK_THAT(*script, Catch::Contains(amd ? "sleep 7" : "-l 7"));
     // The monitor starts before the program.
-    CHECK(script->find("mlsub_sample &") < script->find("train.py"));
+    CHECK(script->find("bash -c mlsub_sample") < script->find("train.py"));
     r.monitor = false;
     plan = plan_job(*s, r);
     REQUIRE(plan);
