@@ -265,6 +265,36 @@ Environment read_environment(MapReader& top) {
   return out;
 }
 
+std::optional<MonitoringRule> read_monitoring(MapReader& top) {
+  const YAML::Node node = top.child("monitoring", false);
+  if (!node.IsDefined()) {
+    return std::nullopt;
+  }
+  MapReader r(node, "monitoring", top.problems());
+  if (!r.ok()) {
+    return std::nullopt;
+  }
+  MonitoringRule out;
+  out.energy_counter = r.text("energy_counter", false);
+  if (out.energy_counter &&
+      (out.energy_counter->empty() ||
+       out.energy_counter->find_first_of(" \t'\"$`;&|") != std::string::npos)) {
+    r.problem("energy_counter", fmt::format("must be one command name or path without spaces, "
+                                            "got '{}'",
+                                            *out.energy_counter));
+  }
+  out.efficiency_tool = r.text("efficiency_tool", false).value_or("");
+  if (!out.efficiency_tool.empty() && out.efficiency_tool.find("{job}") == std::string::npos) {
+    r.problem("efficiency_tool",
+              fmt::format("must name the job as {{job}}, e.g. 'seff {{job}}', got '{}'",
+                          out.efficiency_tool));
+  }
+  out.why = r.text("why", false).value_or("");
+  out.source = read_source(r);
+  r.finish();
+  return out;
+}
+
 NodeType read_node_type(const YAML::Node& node, const std::string& path, Problems& problems) {
   NodeType out;
   MapReader r(node, path, problems);
@@ -432,6 +462,7 @@ System read_system(const YAML::Node& root, const std::string& file, Problems& pr
   s.memory = read_memory(top);
   s.launch = read_launch(top);
   s.environment = read_environment(top);
+  s.monitoring = read_monitoring(top);
   s.node_types = read_list<NodeType>(top, "node_types", read_node_type);
   s.partitions = read_list<Partition>(top, "partitions", read_partition);
   top.finish();

@@ -95,6 +95,18 @@ nlohmann::json to_json(const Plan& plan) {
       {"sweep_names", plan.sweep_names},
       {"requeue_lead_seconds", plan.requeue_lead_seconds ? nlohmann::json(*plan.requeue_lead_seconds) : nlohmann::json()},
       {"local_disk", plan.local_disk ? nlohmann::json(format_size(*plan.local_disk)) : nlohmann::json()},
+      {"monitor", plan.monitor.enabled
+                      ? nlohmann::json{{"interval_seconds", plan.monitor.interval_seconds},
+                                       {"sampler", plan.monitor.sampler},
+                                       {"command", plan.monitor.command},
+                                       {"dir", plan.monitor.dir},
+                                       {"energy_counter", plan.monitor.energy_counter
+                                                              ? nlohmann::json(*plan.monitor.energy_counter)
+                                                              : nlohmann::json()},
+                                       {"efficiency_tool", plan.monitor.efficiency_tool},
+                                       {"gpu_memory_mib", plan.monitor.gpu_memory_mib},
+                                       {"cpus_per_gpu", plan.monitor.cpus_per_gpu}}
+                      : nlohmann::json()},
       {"program_argv", plan.program_argv},
       {"command_line", plan.command_line},
       {"directives", directives},

@@ -692,6 +692,44 @@ void choose_requeue(const Request& r, Plan& plan) {
        ""});
 }
 
+// The sampler follows from the GPU vendor; the energy counter and the
+// efficiency tool from the site's monitoring block.
+void choose_monitor(const System& s, const NodeType& node, const Request& r, Plan& plan) {
+  if (!r.monitor) {
+    plan.reasons.push_back({"monitor", "off", "--no-monitor: the script samples nothing", ""});
+    return;
+  }
+  Monitor& m = plan.monitor;
+  m.enabled = true;
+  m.interval_seconds = r.monitor_interval_seconds;
+  m.dir = r.job_dir.value_or("");
+  m.gpu_memory_mib = static_cast<long long>(node.gpu_memory.mib);
+  m.cpus_per_gpu = node.cpus_per_gpu;
+  const std::string interval = std::to_string(m.interval_seconds);
+  if (node.gpu_vendor == GpuVendor::amd) {
+    m.sampler = "rocm-smi";
+    m.command = {"rocm-smi", "--showuse", "--showpower", "--showmeminfo", "vram", "--csv"};
+    m.loop = true;
+  } else {
+    m.sampler = "nvidia-smi";
+    m.command = {"nvidia-smi",
+                 "--query-gpu=timestamp,index,utilization.gpu,memory.used,memory.total,power.draw",
+                 "--format=csv", "-l", interval};
+  }
+  std::string why = fmt::format(
+      "{} every {} s on each node, into the job folder, for mlsub report (--no-monitor: off)",
+      m.sampler, interval);
+  if (s.monitoring) {
+    m.energy_counter = s.monitoring->energy_counter;
+    m.efficiency_tool = s.monitoring->efficiency_tool;
+    if (m.energy_counter) {
+      why += fmt::format("; energy from {} --save/--diff", *m.energy_counter);
+    }
+  }
+  plan.reasons.push_back({"monitor", fmt::format("{} every {} s", m.sampler, interval), why,
+                          s.monitoring ? s.monitoring->source.url : ""});
+}
+
 void choose_program(const Request& r, Plan& plan) {
   plan.program_argv.clear();
   const bool is_python = r.program.size() > 3 && r.program.compare(r.program.size() - 3, 3, ".py") == 0;
@@ -769,6 +807,7 @@ Expected<Plan> plan_job(const System& s, const Request& r) {
     return tl::unexpected(ok.error());
   }
   choose_requeue(r, plan);
+  choose_monitor(s, **node, r, plan);
   choose_program(r, plan);
   return plan;
 }

@@ -461,6 +461,19 @@ const std::vector<ContextKey>& context_keys() {
                           ? mu::data(mu::data::type::list)
                           : words(p.program_argv.begin() + 1, p.program_argv.end()));
        }},
+      // The GPU sampler (templates/monitor.mustache).
+      {"monitor", [](const Plan& p, V) { return plain(flag(p.monitor.enabled)); }},
+      {"monitor_interval",
+       [](const Plan& p, V) { return plain(number(p.monitor.interval_seconds)); }},
+      {"monitor_command", [](const Plan& p, V) { return plain(words(p.monitor.command)); }},
+      {"monitor_loop", [](const Plan& p, V) { return plain(flag(p.monitor.loop)); }},
+      {"monitor_tool", [](const Plan& p, V) { return plain(text(p.monitor.sampler)); }},
+      {"has_monitor_dir", [](const Plan& p, V) { return plain(flag(!p.monitor.dir.empty())); }},
+      {"monitor_dir", [](const Plan& p, V) { return plain(text(p.monitor.dir)); }},
+      {"has_energy_counter",
+       [](const Plan& p, V) { return plain(flag(p.monitor.energy_counter.has_value())); }},
+      {"energy_counter",
+       [](const Plan& p, V) { return plain(text(p.monitor.energy_counter.value_or(""))); }},
   };
   return keys;
 }

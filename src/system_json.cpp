@@ -90,6 +90,10 @@ nlohmann::json to_json(const System& s) {
                                                    : nlohmann::json(nullptr)}}},
           {"launch", {{"multi_gpu", std::string(launcher_name(s.launch.multi_gpu))}}},
           {"modules", s.environment.modules},
+          {"monitoring",
+           s.monitoring ? nlohmann::json{{"energy_counter", optional_json(s.monitoring->energy_counter)},
+                                         {"efficiency_tool", s.monitoring->efficiency_tool}}
+                        : nlohmann::json(nullptr)},
           {"node_types", nodes},
           {"partitions", partitions},
           {"file", s.file}};

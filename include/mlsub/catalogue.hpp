@@ -151,6 +151,16 @@ struct Environment {
   SourceRef source;
 };
 
+/// What the site offers for looking at a job after it ran: its own energy
+/// counter tool (LUMI's gpu-energy) and the efficiency command its guide
+/// documents (`seff {job}`). The GPU sampler follows from the GPU vendor.
+struct MonitoringRule {
+  std::optional<std::string> energy_counter;  // run as TOOL --save / TOOL --diff
+  std::string efficiency_tool;                // "{job}" is the job id; "" for none
+  std::string why;
+  SourceRef source;
+};
+
 /// Everything mlsub knows about one system, as read from systems/NAME.yaml.
 struct System {
   std::string name;
@@ -165,6 +175,7 @@ struct System {
   MemoryRule memory;
   LaunchRule launch;
   Environment environment;
+  std::optional<MonitoringRule> monitoring;
   std::vector<NodeType> node_types;    // non-empty; the first is the default
   std::vector<Partition> partitions;  // non-empty; in order of preference
   std::string file;                   // where it was read from

@@ -27,6 +27,23 @@ struct Directive {
   std::string value;
 };
 
+/// The GPU monitor the script runs beside the program (see
+/// docs/guides/monitoring.md): one sampler per node appending CSV lines to
+/// gpu-JOBID-NODE.csv in the job folder, stopped when the job ends.
+struct Monitor {
+  bool enabled = false;
+  int interval_seconds = 30;
+  std::string sampler;               // nvidia-smi or rocm-smi
+  std::vector<std::string> command;  // the sampler's words
+  bool loop = false;                 // the script repeats `command` (rocm-smi has no loop flag)
+  // The job folder the files go into; "" for $SLURM_SUBMIT_DIR/mlsub-$SLURM_JOB_ID.
+  std::string dir;
+  std::optional<std::string> energy_counter;  // TOOL --save before, TOOL --diff after
+  std::string efficiency_tool;                // "seff {job}", for report's advice
+  long long gpu_memory_mib = 0;               // one GPU's memory, for report's advice
+  int cpus_per_gpu = 0;                       // the site's rule, for report's advice
+};
+
 /// The decided job, as plain data. A pure function of (catalogue, request,
 /// mlsub version): nothing in it depends on the host, the clock or Slurm.
 struct Plan {
@@ -80,6 +97,7 @@ struct Plan {
   std::vector<std::string> program_args;
   bool python_program = false;
   std::vector<std::string> command_line;
+  Monitor monitor;
   std::vector<std::string> warnings;
   std::vector<Reason> reasons;
 

@@ -122,6 +122,8 @@ int run(int argc, char** argv) {
       "  mlsub plan --system lumi --gpus 8 train.py -- --epochs 10 --lr 3e-4\n"
       "  mlsub plan --system puhti --gpus 1 --explain examples/train.py\n"
       "  mlsub check --system lumi job.sh\n"
+      "  mlsub report 123456\n"
+      "  mlsub doctor /scratch/project_465000123/data\n"
       "\n"
       "Run 'mlsub COMMAND --help' for a command's flags. README.md lists exit codes.");
 
@@ -134,6 +136,8 @@ int run(int argc, char** argv) {
       setup_status_command(app, global),
       setup_cancel_command(app, global),
       setup_logs_command(app, global),
+      setup_report_command(app, global),
+      setup_doctor_command(app, global),
       setup_completion_command(app, global),
   };
 
@@ -157,7 +161,7 @@ int run(int argc, char** argv) {
     std::string message = e.what();
     if (e.get_name() == "RequiredError" && message.find("subcommand") != std::string::npos) {
       message = "no command given; try mlsub plan --help";
-      print_error(message + " (commands: plan, check, systems, show, submit, status, cancel, logs, completion)");
+      print_error(message + " (commands: plan, check, systems, show, submit, status, cancel, logs, report, doctor, completion)");
       return k_exit_usage;
     }
     print_error(message + hint_for(e, app));

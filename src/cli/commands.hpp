@@ -32,6 +32,8 @@ Command setup_submit_command(CLI::App& root, const GlobalOptions& global);
 Command setup_status_command(CLI::App& root, const GlobalOptions& global);
 Command setup_cancel_command(CLI::App& root, const GlobalOptions& global);
 Command setup_logs_command(CLI::App& root, const GlobalOptions& global);
+Command setup_report_command(CLI::App& root, const GlobalOptions& global);
+Command setup_doctor_command(CLI::App& root, const GlobalOptions& global);
 Command setup_completion_command(CLI::App& root, const GlobalOptions& global);
 Command setup_check_command(CLI::App& root, const GlobalOptions& global);
 

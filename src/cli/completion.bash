@@ -34,25 +34,31 @@ _mlsub() {
         time-limit nodes-limit gpus-limit cpus-limit partition account single-process no-srun
         ignored-directive unknown-option bad-value" -- "$cur")
       return 0 ;;
-    --template | --venv | --container | --check | --catalogue | --dir | -o | --output)
+    --template | --venv | --container | --check | --catalogue | --dir | -o | --output | --svg | --html)
       mapfile -t COMPREPLY < <(compgen -f -- "$cur")
       return 0 ;;
   esac
   local job="--system --gpus --nodes --gpus-per-node --time --partition --gpu-type --account
     --job-name --output --launcher --template --module --venv --container --uenv --edf --bind
-    --env --local-disk --array --sweep --requeue-on-timeout --help"
+    --env --local-disk --array --sweep --requeue-on-timeout --no-monitor --monitor-interval --help"
   local words
   case $cmd in
-    "") words="plan check submit status cancel logs systems show completion --help --version --verbose --catalogue" ;;
+    "") words="plan check submit status cancel logs report doctor systems show completion --help --version --verbose --catalogue" ;;
     plan) words="$job --explain --json --validate --check" ;;
     submit) words="$job --dir --dry-run --test-only --wait --timeout" ;;
     check) words="--system --format --json --strict --ignore --help" ;;
     status) words="--json --help" ;;
     logs) words="--follow --help" ;;
+    report) words="--json --svg --html --ascii --help" ;;
+    doctor) words="--json --help" ;;
     systems) words="--json --names --help" ;;
     completion) words="bash" ;;
     *) words="--help" ;;
   esac
+  if [[ $cmd == doctor && $cur != -* ]]; then
+    mapfile -t COMPREPLY < <(compgen -d -- "$cur")
+    return 0
+  fi
   if [[ $cur == -* || -z $cmd || $cmd == completion ]]; then
     mapfile -t COMPREPLY < <(compgen -W "$words" -- "$cur")
   else

@@ -118,6 +118,16 @@ void add_request_options(CLI::App& app, RequestOptions& o) {
       ->type_name("SECONDS")
       ->check(CLI::Range(10, 86400))
       ->group("Arrays");
+  app.add_flag("--no-monitor", o.no_monitor,
+               "Leave out the GPU monitor (by default the script samples GPU load, memory and "
+               "power into the job folder for mlsub report)")
+      ->group("Monitoring");
+  app.add_option("--monitor-interval", o.monitor_interval,
+                 "SECONDS between GPU samples (default: 30; each sample costs a few "
+                 "milliseconds)")
+      ->type_name("SECONDS")
+      ->check(CLI::Range(1, 3600))
+      ->group("Monitoring");
   app.add_option("program", o.program, "The program to run (a .py file runs under python3)")
       ->required();
   app.add_option("args", o.args, "Arguments for the program; put them after --");
@@ -181,6 +191,13 @@ Expected<Request> to_request(const RequestOptions& o, std::vector<std::string> c
   r.array = o.array;
   r.sweeps = o.sweeps;
   r.requeue_lead_seconds = o.requeue_lead;
+  if (o.no_monitor && o.monitor_interval) {
+    return fail(ErrorKind::usage,
+                "--monitor-interval and --no-monitor contradict each other; drop one");
+  }
+  r.monitor = !o.no_monitor;
+  r.monitor_interval_seconds = o.monitor_interval.value_or(30);
+  r.job_dir = o.job_dir;
   r.modules = o.modules;
   r.venv = o.venv;
   r.container = o.container;

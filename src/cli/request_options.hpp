@@ -39,6 +39,9 @@ struct RequestOptions {
   std::optional<std::string> array;
   std::vector<std::string> sweeps;
   std::optional<int> requeue_lead;
+  bool no_monitor = false;
+  std::optional<int> monitor_interval;
+  std::optional<std::string> job_dir;  // set by submit, not a flag
   std::string program;
   std::vector<std::string> args;
 };

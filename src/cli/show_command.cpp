@@ -78,6 +78,17 @@ void print_system(const System& s) {
              s.account.pattern ? fmt::format(" (must match {})", *s.account.pattern) : "");
   fmt::print("  default time {}; more than one GPU starts with {}\n",
              format_duration(s.default_time), launcher_name(s.launch.multi_gpu));
+  if (s.monitoring) {
+    std::string tools;
+    if (s.monitoring->energy_counter) {
+      tools = fmt::format("energy from {} --save/--diff", *s.monitoring->energy_counter);
+    }
+    if (!s.monitoring->efficiency_tool.empty()) {
+      tools += fmt::format("{}after the job: {}", tools.empty() ? "" : "; ",
+                           s.monitoring->efficiency_tool);
+    }
+    fmt::print("  monitoring:  {}\n", tools);
+  }
   fmt::print("  catalogue:   {}\n", s.file);
 }
 

@@ -86,6 +86,9 @@ int run_submit(const GlobalOptions& global, SubmitOptions o) {
       fmt::format("{}-{}", first->plan.job_name, utc_stamp(false));
   std::error_code ec;
   const fs::path base = fs::absolute(o.dir, ec);
+  // The GPU monitor writes into the job folder.
+  o.request.job_dir = (base / folder_name).string();
+  const bool default_output = !o.request.output;
   if (!o.request.output) {
     // Array tasks each get a file: array job id _ task index.
     const bool array = first->plan.array.has_value();
@@ -111,6 +114,28 @@ int run_submit(const GlobalOptions& global, SubmitOptions o) {
   auto folder = create_job_folder(base.string(), folder_name, files);
   if (!folder) {
     return fail_with(folder.error());
+  }
+  if (*folder != (base / folder_name).string()) {
+    // The name was taken (two submits in the same second): plan again so
+    // that Slurm's output and the GPU monitor's files go into this folder.
+    o.request.job_dir = *folder;
+    if (default_output) {
+      o.request.output =
+          (fs::path(*folder) / (first->plan.array ? "slurm-%A_%a.out" : "slurm-%j.out")).string();
+    }
+    planned = make_plan(global, o.request);
+    if (!planned) {
+      return fail_with(planned.error());
+    }
+    for (const auto& [name, text] :
+         {std::pair<std::string, std::string>{"job.sh", planned->script},
+          {"plan.json", to_json(planned->plan).dump(2) + "\n"}}) {
+      std::ofstream out(fs::path(*folder) / name, std::ios::binary);
+      out << text;
+      if (!out.flush()) {
+        return fail_with(Error{ErrorKind::io, fmt::format("cannot write {}/{}", *folder, name)});
+      }
+    }
   }
   const std::string script = (fs::path(*folder) / "job.sh").string();
   const std::string cwd = fs::current_path(ec).string();

@@ -49,7 +49,12 @@ import tempfile
 HERE = os.path.dirname(os.path.abspath(__file__))
 MLSUB = os.environ.get("MLSUB") or sys.exit("MLSUB must name the mlsub binary")
 SYSTEM = "puhti"  # one GPU: python3 runs the program; containers with apptainer
-BASE = ["plan", "--system", SYSTEM, "--gpus", "1", "--account", "project_2001234"]
+# Every plan is made without the GPU monitor (NO_MONITOR): the monitor takes
+# no user value in `plan` (its folder comes from Slurm's variables), it runs
+# mkdir and nvidia-smi, which the stand-ins do not provide, and
+# slurm.monitor tests it on a real Slurm.
+NO_MONITOR = "--no-monitor"
+BASE = ["plan", NO_MONITOR, "--system", SYSTEM, "--gpus", "1", "--account", "project_2001234"]
 
 
 def decode(text):
@@ -266,7 +271,7 @@ def positions(v):
         "argument": (BASE + ["train.py", "--", a], [[b"module", b"purge"], [b"module", b"load", b"pytorch"], py + [v]], None),
         "job-name": (BASE + ["--job-name", a, "train.py"], None, b"--job-name"),
         "output": (BASE + ["--output", a, "train.py"], None, b"--output"),
-        "account": (["plan", "--system", "alps-daint", "--gpus", "1", "--account", a, "train.py"], None, b"--account"),
+        "account": (["plan", NO_MONITOR, "--system", "alps-daint", "--gpus", "1", "--account", a, "train.py"], None, b"--account"),
         "env": (BASE + ["--env", "MLSUB_HOSTILE=" + a, "train.py"], "env", None),
         "env-name": (BASE + ["--env", a + "=1", "train.py"], None, None),
         "module": (BASE + ["--module", a, "train.py"], [[b"module", b"purge"], [b"module", b"load", v], py], None),
@@ -276,7 +281,7 @@ def positions(v):
         "sweep": (BASE + ["--sweep", "lr=" + a, "train.py"], [[b"module", b"purge"], [b"module", b"load", b"pytorch"], py + [b"--lr", v.split(b",")[0]]], None),
         "partition": (BASE + ["--partition", a, "train.py"], None, b"--partition"),
         "time": (BASE + ["--time", a, "train.py"], None, b"--time"),
-        "gpus": (["plan", "--system", SYSTEM, "--gpus", a, "train.py"], None, None),
+        "gpus": (["plan", NO_MONITOR, "--system", SYSTEM, "--gpus", a, "train.py"], None, None),
     }
 
 
@@ -387,7 +392,7 @@ def main():
                     scripts.append(script)
 
         # Every value as one more argument of a multi-GPU srun job.
-        multi = ["plan", "--system", SYSTEM, "--gpus", "2", "--launcher", "srun", "--account",
+        multi = ["plan", NO_MONITOR, "--system", SYSTEM, "--gpus", "2", "--launcher", "srun", "--account",
                  "project_2001234", "train.py", "--"] + [arg(cut(v)) for v in values]
         rc, out, err = c.mlsub(multi)
         if rc != 0:
@@ -403,7 +408,7 @@ def main():
 
         # And in a two-node torchrun job: srun starts python3 -m
         # torch.distributed.run, which gets them after the program.
-        multi = ["plan", "--system", SYSTEM, "--nodes", "2", "--gpus-per-node", "4",
+        multi = ["plan", NO_MONITOR, "--system", SYSTEM, "--nodes", "2", "--gpus-per-node", "4",
                  "--launcher", "torchrun", "--account", "project_2001234", "train.py",
                  "--"] + [arg(cut(v)) for v in values]
         rc, out, err = c.mlsub(multi)

@@ -128,3 +128,45 @@ TEST_CASE("a later template directory overrides an earlier one") {
   REQUIRE(t);
   CHECK(*t->render(lumi_plan(1), "1") == "#!/bin/bash\n# mine for lumi\n");
 }
+
+TEST_CASE("the GPU monitor: on by default, per vendor, off with --no-monitor", "[monitor]") {
+  const Catalogue catalogue({MLSUB_SOURCE_DIR "/systems"});
+  const auto dirs = std::vector<std::string>{MLSUB_SOURCE_DIR "/templates"};
+  for (const char* name : {"lumi", "mahti"}) {
+    const auto s = catalogue.load(name);
+    REQUIRE(s);
+    Request r;
+    r.system = name;
+    r.gpus = 16;
+    r.program = "train.py";
+    r.monitor_interval_seconds = 7;
+    r.job_dir = "/scratch/p/jobs/train-1";
+    auto plan = plan_job(*s, r);
+    REQUIRE(plan);
+    CHECK(plan->monitor.enabled);
+    CHECK(plan->monitor.interval_seconds == 7);
+    const bool amd = std::string(name) == "lumi";
+    CHECK(plan->monitor.sampler == (amd ? "rocm-smi" : "nvidia-smi"));
+    CHECK(plan->monitor.energy_counter.has_value() == amd);
+    CHECK(plan->monitor.efficiency_tool == (amd ? "" : "seff {job}"));
+    auto set = TemplateSet::load(dirs, plan->launcher);
+    REQUIRE(set);
+    auto script = set->render(*plan, "test");
+    REQUIRE(script);
+    INFO(*script);
+    CHECK_THAT(*script, Catch::Contains("export MLSUB_JOB_DIR=${MLSUB_JOB_DIR:-/scratch/p/jobs/train-1}"));
+    CHECK_THAT(*script, Catch::Contains("srun --overlap --nodes=\"$SLURM_NNODES\" --ntasks=\"$SLURM_NNODES\" --ntasks-per-node=1 bash -c mlsub_sample \\\n"));
+    CHECK_THAT(*script, Catch::Contains("trap mlsub_monitor_stop EXIT"));
+    CHECK_THAT(*script, Catch::Contains(amd ? "sleep 7" : "-l 7"));
+    // The monitor starts before the program.
+    CHECK(script->find("bash -c mlsub_sample") < script->find("train.py"));
+    r.monitor = false;
+    plan = plan_job(*s, r);
+    REQUIRE(plan);
+    CHECK_FALSE(plan->monitor.enabled);
+    script = set->render(*plan, "test");
+    REQUIRE(script);
+    CHECK(script->find("mlsub_sample") == std::string::npos);
+    CHECK(script->find("trap") == std::string::npos);
+  }
+}

@@ -1,0 +1,95 @@
+#!/bin/bash
+# mlsub report and mlsub doctor: on the monitor fixtures (values known, see
+# tests/fixtures/monitor/README.md) and on generated dataset trees.
+. "$(dirname "$0")/lib.sh"
+fx=$MLSUB_SOURCE_DIR/tests/fixtures/monitor
+export MLSUB_JOURNAL=$work/jobs.jsonl
+
+# NVIDIA: per-GPU numbers, the job line, advice with the site's rule.
+run report "$fx/nvidia" --ascii
+expect_rc 0
+expect_stdout_has "Job 4242 on mahti: GPU utilisation"
+expect_stdout_has "Job: 4 GPU(s), 0.13 GPU-hours, 26.0 Wh, mean utilisation 31 %: poor"
+expect_stdout_has "mahti's rule is 32 CPUs per GPU; the job had 32 per task"
+expect_stdout_has "mlsub doctor DATA_DIR"
+expect_stdout_has "seff 4242"
+expect_stderr_has "1 line(s) of the samples were not readings"
+grep -E '^  gpu01 +0 +94 % +100 % +31.2 / 40.0 +13.3 +400 ' "$out" >/dev/null && ok || bad "GPU 0 row"
+
+# AMD: one GCD busy, the other idle; memory far below; JSON.
+run report "$fx/amd" --json
+expect_rc 0
+/usr/bin/python3 - "$out" <<'PY' && ok || bad "JSON values"
+import json, sys
+j = json.load(open(sys.argv[1]))
+assert j["job_id"] == "5151" and j["job"]["gpus"] == 2, j["job"]
+g = j["gpus"][0]
+assert round(g["mean_utilization"]) == 98 and abs(g["energy_wh"] - 300 * 20 / 3600) < 1e-6, g
+assert any("one process per GPU" in a["what"] for a in j["advice"]), j["advice"]
+assert any("larger batch" in a["what"] for a in j["advice"]), j["advice"]
+PY
+
+# By job id through the journal.
+printf '{"job_id":"4242","folder":"%s"}\n' "$fx/nvidia" >"$MLSUB_JOURNAL"
+run report 4242 --ascii
+expect_rc 0; expect_stdout_has "Job 4242 on mahti"
+# An array task's own id: found by its samples in a journal folder.
+mkdir -p "$work/array"
+cp "$fx/nvidia/gpu-4242-gpu01.csv" "$work/array/gpu-4250-gpu01.csv"
+printf '{"job_id":"4249","folder":"%s"}\n' "$work/array" >>"$MLSUB_JOURNAL"
+run report 4250 --json
+expect_rc 0; expect_stdout_has '"job_id": "4250"'
+run report 999999
+expect_rc 2; expect_stderr_has "job 999999 is not in the journal"
+run report not-a-job
+expect_rc 2; expect_stderr_has "is neither a job id nor a folder"
+mkdir "$work/empty"
+run report "$work/empty"
+expect_rc 7; expect_stderr_has "no GPU samples"
+
+# The chart: valid XML, and rendered to PNG where rsvg-convert is installed.
+run report "$fx/nvidia" --svg "$work/chart.svg"
+expect_rc 0; expect_stderr_has "chart written to"
+/usr/bin/python3 -c 'import sys, xml.etree.ElementTree as E; r = E.parse(sys.argv[1]).getroot(); assert r.tag.endswith("svg")' "$work/chart.svg" &&
+  ok || bad "chart.svg is not an SVG document"
+if command -v rsvg-convert >/dev/null; then
+  rsvg-convert -o "$work/chart.png" "$work/chart.svg" && [ -s "$work/chart.png" ] && ok || bad "rsvg-convert failed"
+  [ -n "${MLSUB_KEEP_CHART:-}" ] && cp "$work/chart.png" "$MLSUB_KEEP_CHART"
+fi
+run report "$fx/amd" --html "$work/chart.html"
+expect_rc 0
+grep -q '<svg' "$work/chart.html" && ok || bad "the HTML page has no chart"
+run report "$fx/amd" --svg "$work/nodir/x.svg"
+expect_rc 7; expect_stderr_has "cannot write"
+
+# doctor: many small files -> pack; a few large shards -> good.
+mkdir -p "$work/small"
+for d in $(seq 0 9); do
+  mkdir "$work/small/$d"
+  (cd "$work/small/$d" && for f in $(seq 0 149); do echo "sample $f" >"$f.txt"; done)
+done
+run doctor "$work/small"
+expect_rc 0
+expect_stdout_has "1500 files in 10 directories"
+expect_stdout_has "Reads under 100 MB: 100 %"
+expect_stdout_has "WebDataset"
+expect_stdout_has "tar -C"
+mkdir "$work/shards"
+for i in 0 1 2; do truncate -s 300M "$work/shards/data-$i.tar"; done
+run doctor "$work/shards" --json
+expect_rc 0
+/usr/bin/python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); assert j["files"]==3 and j["small_reads_percent"]==0 and not j["pack"], j' "$out" &&
+  ok || bad "doctor --json on shards"
+run doctor "$work/nope"
+expect_rc 2; expect_stderr_has "No such file or directory"
+run doctor "$work/chart.svg"
+expect_rc 2; expect_stderr_has "is a file, not a directory"
+
+# The packing command doctor prints works: 1500 files into tar shards.
+run doctor "$work/small"
+cmd=$(sed -n 's/^    mkdir -p shards/mkdir -p shards/p' "$out")
+(cd "$work" && eval "$cmd") && ok || bad "the packing command failed: $cmd"
+n=$(for t in "$work"/shards/data-0*.tar; do tar -tf "$t"; done 2>/dev/null | wc -l)
+[ "$n" -eq 1500 ] && ok || bad "the shards hold $n files, expected 1500"
+
+finish

@@ -1,0 +1,144 @@
+// The GPU monitor's samples, read back: tests/fixtures/monitor (see its
+// README for how each file was made and the values it holds).
+#include <catch2/catch.hpp>
+
+#include <fstream>
+#include <sstream>
+
+#include "mlsub/monitor.hpp"
+
+using namespace mlsub;
+
+namespace {
+
+std::string fixture(const std::string& name) {
+  std::ifstream in(MLSUB_TEST_DATA_DIR "/fixtures/monitor/" + name, std::ios::binary);
+  REQUIRE(in);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+std::vector<GpuStats> stats_of(const ParsedSamples& parsed) {
+  std::vector<GpuStats> out;
+  for (const auto& series : parsed.gpus) {
+    out.push_back(gpu_stats(series));
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("nvidia-smi timestamps are read as UTC seconds", "[monitor]") {
+  CHECK(parse_nvidia_timestamp("1970/01/01 00:00:00.000") == Approx(0));
+  CHECK(parse_nvidia_timestamp("2026/11/23 15:02:11.123") == Approx(1795446131.123));
+  CHECK(std::isnan(parse_nvidia_timestamp("Mon Nov 23 15:02:11 2026")));
+  CHECK(std::isnan(parse_nvidia_timestamp("2026/13/23 15:02:11")));
+}
+
+TEST_CASE("nvidia-smi CSV: known means, peaks and energy", "[monitor]") {
+  auto parsed = parse_samples(fixture("nvidia/gpu-4242-gpu01.csv"), "gpu01");
+  REQUIRE(parsed);
+  CHECK(parsed->skipped_lines == 1);  // the line cut short at the end
+  REQUIRE(parsed->gpus.size() == 4);
+  const auto gpus = stats_of(*parsed);
+  CHECK(gpus[0].node == "gpu01");
+  CHECK(gpus[0].samples == 5);
+  CHECK(gpus[0].seconds == Approx(120));
+  CHECK(gpus[0].mean_utilization == Approx(94));
+  CHECK(gpus[0].peak_utilization == Approx(100));
+  CHECK(gpus[0].peak_memory_mib == Approx(32000));
+  CHECK(gpus[0].memory_total_mib == Approx(40960));
+  CHECK(gpus[0].energy_wh == Approx(400.0 * 120 / 3600));
+  CHECK(gpus[0].mean_power_w == Approx(400));
+  CHECK(gpus[1].mean_utilization == Approx(30));
+  CHECK(gpus[1].energy_wh == Approx(10));
+  CHECK(gpus[1].mean_power_w == Approx(300));
+  CHECK(gpus[2].energy_wh == Approx(1));  // segments next to [N/A] left out
+  CHECK(gpus[2].mean_power_w == Approx(60));
+  CHECK(gpus[3].mean_utilization == Approx(0));  // [Not Supported] is no reading
+  CHECK(gpus[3].energy_wh == Approx(50.0 * 120 / 3600));
+  const JobStats job = job_stats(gpus);
+  CHECK(job.gpus == 4);
+  CHECK(job.gpu_hours == Approx(4 * 120.0 / 3600));
+  CHECK(job.energy_wh == Approx(13.3333 + 10 + 1 + 1.66667).epsilon(1e-4));
+  CHECK(job.mean_utilization == Approx(31));
+  CHECK(job.verdict == "poor");
+}
+
+TEST_CASE("rocm-smi CSV with the script's timestamp column", "[monitor]") {
+  auto parsed = parse_samples(fixture("amd/gpu-5151-nid005001.csv"), "nid005001");
+  REQUIRE(parsed);
+  CHECK(parsed->skipped_lines == 0);
+  REQUIRE(parsed->gpus.size() == 2);
+  const auto gpus = stats_of(*parsed);
+  CHECK(gpus[0].index == 0);
+  CHECK(gpus[0].mean_utilization == Approx(98));
+  CHECK(gpus[0].peak_memory_mib == Approx(16384));
+  CHECK(gpus[0].memory_total_mib == Approx(65520));
+  CHECK(gpus[0].energy_wh == Approx(300.0 * 20 / 3600));
+  CHECK(gpus[1].index == 1);
+  CHECK(gpus[1].energy_wh == Approx(0));  // N/A power on the odd GCD
+  CHECK(gpus[1].mean_utilization == Approx(0));
+}
+
+TEST_CASE("advice: low utilisation names the site's CPU rule and doctor", "[monitor]") {
+  auto parsed = parse_samples(fixture("nvidia/gpu-4242-gpu01.csv"), "gpu01");
+  REQUIRE(parsed);
+  const auto gpus = stats_of(*parsed);
+  ReportContext c;
+  c.job_id = "4242";
+  c.system = "mahti";
+  c.cpus_per_gpu = 32;
+  c.efficiency_tool = "seff {job}";
+  const auto advice = advise(gpus, job_stats(gpus), c);
+  REQUIRE(advice.size() == 2);
+  CHECK_THAT(advice[0].what, Catch::Contains("num_workers") && Catch::Contains("mahti's rule is 32 CPUs per GPU") &&
+                                 Catch::Contains("mlsub doctor"));
+  CHECK_THAT(advice[0].why, Catch::Contains("31 %"));
+  CHECK(advice[1].what == "compare with the site's own view: seff 4242");
+}
+
+TEST_CASE("advice: one GPU busy and the rest idle; memory far below the GPU's", "[monitor]") {
+  auto parsed = parse_samples(fixture("amd/gpu-5151-nid005001.csv"), "n");
+  REQUIRE(parsed);
+  const auto gpus = stats_of(*parsed);
+  const auto advice = advise(gpus, job_stats(gpus), ReportContext{});
+  REQUIRE(advice.size() == 2);
+  CHECK_THAT(advice[0].what, Catch::Contains("one process per GPU"));
+  CHECK_THAT(advice[1].what, Catch::Contains("larger batch"));
+  CHECK_THAT(advice[1].why, Catch::Contains("16.0 GiB of 64 GiB"));
+}
+
+TEST_CASE("samples without a header are an error; garbage lines are counted", "[monitor]") {
+  CHECK_FALSE(parse_samples("hello\nworld\n", "n"));
+  auto parsed = parse_samples(
+      "timestamp, index, utilization.gpu [%]\n2026/11/23 15:02:11.123, 0, 50 %\nnot a line\n", "n");
+  REQUIRE(parsed);
+  CHECK(parsed->skipped_lines == 1);
+  REQUIRE(parsed->gpus.size() == 1);
+  CHECK(gpu_stats(parsed->gpus[0]).mean_utilization == Approx(50));
+}
+
+TEST_CASE("sparklines: blocks by level, resampled to the width, ASCII fallback", "[monitor]") {
+  CHECK(sparkline({0, 50, 100}, 10, false) == "▁▅█");
+  CHECK(sparkline({0, 50, 100}, 10, true) == " =#");
+  CHECK(sparkline({0, 0, 100, 100}, 2, false) == "▁█");
+  CHECK(sparkline({}, 10, false).empty());
+}
+
+TEST_CASE("the chart is one SVG document with a line per GPU", "[monitor]") {
+  auto parsed = parse_samples(fixture("nvidia/gpu-4242-gpu01.csv"), "gpu<01>");
+  REQUIRE(parsed);
+  const std::string svg = utilization_svg(stats_of(*parsed), "Job 4242 & co");
+  CHECK(svg.rfind("<?xml", 0) == 0);
+  CHECK_THAT(svg, Catch::Contains("<svg xmlns=\"http://www.w3.org/2000/svg\""));
+  CHECK_THAT(svg, Catch::Contains("Job 4242 &amp; co"));
+  CHECK_THAT(svg, Catch::Contains("gpu&lt;01&gt; GPU 0: 94 %"));
+  std::size_t lines = 0;
+  for (auto at = svg.find("<polyline"); at != std::string::npos; at = svg.find("<polyline", at + 1)) {
+    ++lines;
+  }
+  CHECK(lines == 4);
+  CHECK(svg.substr(svg.size() - 7) == "</svg>\n");
+}
