@@ -22,6 +22,7 @@
 #include <map>
 #include <set>
 #include <sstream>
+#include <unordered_map>
 
 #include "mlsub/shell.hpp"
 
@@ -34,8 +35,9 @@ namespace {
 // The values a template can name, and the context kainjow renders from.
 //
 // Top-level names are made on first use from the table in
-// `context_keys()`, so a render pays only for the keys its template names
-// (a false section's keys are never made), and each key at most once.
+// `context_keys()` (found through a hash of the names), so a render pays
+// only for the keys its template names (a false section's keys are never
+// made), and each key at most once.
 //
 // A list of records ({{#directives}}--{{option}}={{value}}{{/directives}})
 // is a list of placeholders for the section to walk, and the records'
@@ -58,11 +60,15 @@ struct ContextKey {
 
 const std::vector<ContextKey>& context_keys();
 
+// Where each key of context_keys() is in that table, by name.
+const std::unordered_map<std::string_view, std::size_t>& key_index();
+
 class PlanContext : public mu::basic_context<std::string> {
  public:
   PlanContext(const Plan& plan, const std::string& version) : m_plan(plan), m_version(version) {
     // Never grows past the table, so pointers into it stay valid.
     m_made.reserve(context_keys().size());
+    m_slot.assign(context_keys().size(), k_not_made);
     m_stack.reserve(8);
   }
 
@@ -73,26 +79,29 @@ class PlanContext : public mu::basic_context<std::string> {
     if (name == ".") {
       return m_stack.empty() ? nullptr : m_stack.back();
     }
-    // The sections around this tag, innermost first.
-    for (auto item = m_stack.rbegin(); item != m_stack.rend(); ++item) {
-      if (const mu::data* found = field_of(**item, name)) {
-        return found;
+    // The sections around this tag, innermost first: a record's fields.
+    if (!m_records.empty()) {
+      for (auto item = m_stack.rbegin(); item != m_stack.rend(); ++item) {
+        if (const mu::data* found = field_of(**item, name)) {
+          return found;
+        }
       }
     }
-    // About 25 names are used per render: a scan beats hashing them.
-    for (const auto& [key, value] : m_made) {
-      if (key == name) {
-        return &value.data;
+    const auto& index = key_index();
+    const auto key = index.find(std::string_view(name));
+    if (key == index.end()) {
+      m_missing.insert(name);
+      return nullptr;
+    }
+    std::size_t& slot = m_slot[key->second];
+    if (slot == k_not_made) {
+      slot = m_made.size();
+      m_made.push_back(context_keys()[key->second].make(m_plan, m_version));
+      if (m_made.back().width != 0) {
+        m_records.push_back(&m_made.back());
       }
     }
-    for (const ContextKey& key : context_keys()) {
-      if (key.name == name) {
-        m_made.emplace_back(key.name, key.make(m_plan, m_version));
-        return &m_made.back().second.data;
-      }
-    }
-    m_missing.insert(name);
-    return nullptr;
+    return &m_made[slot].data;
   }
 
   // Partials were put in place at load time, so none is looked up here.
@@ -104,20 +113,19 @@ class PlanContext : public mu::basic_context<std::string> {
   const std::set<std::string>& missing() const { return m_missing; }
 
  private:
+  static constexpr std::size_t k_not_made = static_cast<std::size_t>(-1);
+
   // `name` in `item` when the item is one of a record list's placeholders.
   const mu::data* field_of(const mu::data& item, const std::string& name) const {
-    for (const auto& [key, value] : m_made) {
-      if (value.width == 0) {
-        continue;
-      }
-      const auto& items = value.data.list_value();
+    for (const Value* value : m_records) {
+      const auto& items = value->data.list_value();
       if (items.empty() || &item < items.data() || &item >= items.data() + items.size()) {
         continue;
       }
       const auto index = static_cast<std::size_t>(&item - items.data());
-      for (std::size_t k = 0; k < value.width; ++k) {
-        if (value.fields[k] == name) {
-          return &value.values[index * value.width + k];
+      for (std::size_t k = 0; k < value->width; ++k) {
+        if (value->fields[k] == name) {
+          return &value->values[index * value->width + k];
         }
       }
       return nullptr;
@@ -128,7 +136,9 @@ class PlanContext : public mu::basic_context<std::string> {
   const Plan& m_plan;
   const std::string& m_version;
   std::vector<const mu::data*> m_stack;
-  mutable std::vector<std::pair<std::string_view, Value>> m_made;
+  mutable std::vector<Value> m_made;             // the keys made so far
+  mutable std::vector<std::size_t> m_slot;       // key -> its place in m_made
+  mutable std::vector<const Value*> m_records;   // the record lists among them
   mutable std::set<std::string> m_missing;
 };
 
@@ -201,33 +211,46 @@ std::string mark_standalone_tags(const std::string& text) {
 }
 
 // Compacts `text` in place: drops lines that hold only sentinels, and the
-// sentinels on other lines. Most lines have none and move as one block.
+// sentinels on other lines. Only the lines around a sentinel are looked at;
+// the text between them moves as one block.
 void remove_sentinel_lines(std::string& text) {
-  const std::size_t size = text.size();
+  std::size_t sentinel = text.find(k_sentinel);
+  if (sentinel == std::string::npos) {
+    return;
+  }
   std::size_t write = 0;
-  std::size_t start = 0;
-  while (start < size) {
-    const auto newline = text.find('\n', start);
-    const std::size_t end = newline == std::string::npos ? size : newline + 1;
-    const std::string_view line(text.data() + start, end - start);
-    const std::size_t body = line.size() - (newline == std::string::npos ? 0 : 1);
-    if (line.find(k_sentinel) == std::string_view::npos) {
-      if (write != start) {
-        // write < start: a forward copy never overwrites what it reads.
-        std::copy(text.begin() + static_cast<std::ptrdiff_t>(start),
-                  text.begin() + static_cast<std::ptrdiff_t>(end),
-                  text.begin() + static_cast<std::ptrdiff_t>(write));
-      }
-      write += line.size();
-    } else if (line.substr(0, body).find_first_not_of(k_sentinel) != std::string_view::npos) {
-      for (const char c : line) {
-        if (c != k_sentinel) {
-          text[write++] = c;
+  std::size_t read = 0;  // text before `read` is done
+  const auto move_to = [&](std::size_t end) {  // copies [read, end) to `write`
+    if (write != read) {
+      // write < read: a forward copy never overwrites what it reads.
+      std::copy(text.begin() + static_cast<std::ptrdiff_t>(read),
+                text.begin() + static_cast<std::ptrdiff_t>(end),
+                text.begin() + static_cast<std::ptrdiff_t>(write));
+    }
+    write += end - read;
+    read = end;
+  };
+  while (sentinel != std::string::npos) {
+    const std::size_t previous_newline = text.rfind('\n', sentinel);
+    const std::size_t line_start =
+        previous_newline == std::string::npos ? 0 : previous_newline + 1;
+    const std::size_t newline = text.find('\n', sentinel);
+    const std::size_t line_end = newline == std::string::npos ? text.size() : newline;
+    move_to(line_start);
+    const std::string_view line(text.data() + line_start, line_end - line_start);
+    if (line.find_first_not_of(k_sentinel) == std::string_view::npos) {
+      read = newline == std::string::npos ? line_end : line_end + 1;  // the whole line goes
+    } else {
+      for (std::size_t i = line_start; i < line_end; ++i) {
+        if (text[i] != k_sentinel) {
+          text[write++] = text[i];
         }
       }
+      read = line_end;  // its newline, if any, moves with the next block
     }
-    start = end;
+    sentinel = text.find(k_sentinel, read);
   }
+  move_to(text.size());
   text.resize(write);
 }
 
@@ -476,6 +499,18 @@ const std::vector<ContextKey>& context_keys() {
        [](const Plan& p, V) { return plain(text(p.monitor.energy_counter.value_or(""))); }},
   };
   return keys;
+}
+
+const std::unordered_map<std::string_view, std::size_t>& key_index() {
+  static const auto index = [] {
+    std::unordered_map<std::string_view, std::size_t> by_name;
+    const auto& keys = context_keys();
+    for (std::size_t i = 0; i < keys.size(); ++i) {
+      by_name.emplace(keys[i].name, i);
+    }
+    return by_name;
+  }();
+  return index;
 }
 
 }  // namespace
