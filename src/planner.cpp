@@ -641,6 +641,13 @@ Expected<void> choose_array(const Request& r, Plan& plan) {
       }
       from = comma + 1;
     }
+    // Checked before the product is built: 1,000 values times a sweep of
+    // 100,000 commas would be 10^8 combinations, gigabytes, before any check.
+    if (values.size() > k_max_array / combos.size()) {
+      return fail(ErrorKind::usage, fmt::format("--sweep makes more than {} jobs; sweep fewer "
+                                                "values",
+                                                k_max_array));
+    }
     std::vector<std::vector<std::string>> next;
     for (const auto& combo : combos) {
       for (const auto& v : values) {
@@ -651,11 +658,6 @@ Expected<void> choose_array(const Request& r, Plan& plan) {
       }
     }
     combos = std::move(next);
-    if (combos.size() > k_max_array) {
-      return fail(ErrorKind::usage, fmt::format("--sweep makes more than {} jobs; sweep fewer "
-                                                "values",
-                                                k_max_array));
-    }
     plan.sweep_names.push_back(name);
   }
   plan.sweep = std::move(combos);
