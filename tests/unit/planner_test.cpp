@@ -479,3 +479,13 @@ TEST_CASE("a sweep product past the array limit is refused before it is built") 
   r.sweeps = {a, "b=1,2,3,4,5,6,7,8,9,10,11"};
   CHECK(must_reject("lumi", r).find("more than 10000 jobs") != std::string::npos);
 }
+
+// The sweep table repeats each value in every task: one 100 KB value in
+// 10,000 tasks would have made a gigabyte of script.
+TEST_CASE("a sweep table past 16 MB is refused before it is built") {
+  Request r = gpus(1);
+  r.sweeps = {"a=" + std::string(100000, 'x'), "b=" + std::string(9999, ',')};
+  CHECK(must_reject("lumi", r).find("more than 16 MB") != std::string::npos);
+  r.sweeps = {"a=" + std::string(1000, 'x'), "b=" + std::string(9999, ',')};
+  CHECK(must_plan("lumi", r).sweep.size() == 10000);
+}
