@@ -633,6 +633,10 @@ Expected<void> choose_array(const Request& r, Plan& plan) {
   if (r.sweeps.empty()) {
     return {};
   }
+  // The table repeats every value in every combination it is part of: a
+  // 100 KB value times 10,000 tasks would be a gigabyte of script.
+  constexpr std::size_t k_max_sweep_bytes = std::size_t{16} << 20;
+  std::size_t combo_bytes = 0;  // the longest combination so far
   std::vector<std::vector<std::string>> combos{{}};
   for (const auto& sweep : r.sweeps) {
     const auto eq = sweep.find('=');
@@ -652,6 +656,24 @@ Expected<void> choose_array(const Request& r, Plan& plan) {
       }
       from = comma + 1;
     }
+    // Checked before the product is built: 1,000 values times a sweep of
+    // 100,000 commas would be 10^8 combinations, gigabytes, before any check.
+    if (values.size() > k_max_array / combos.size()) {
+      return fail(ErrorKind::usage, fmt::format("--sweep makes more than {} jobs; sweep fewer "
+                                                "values",
+                                                k_max_array));
+    }
+    std::size_t longest = 0;
+    for (const auto& v : values) {
+      longest = std::max(longest, v.size());
+    }
+    combo_bytes += name.size() + 2 + longest;
+    if (combo_bytes > k_max_sweep_bytes / (combos.size() * values.size())) {
+      return fail(ErrorKind::usage,
+                  fmt::format("--sweep: {} tasks with arguments this long would make a script "
+                              "of more than {} MB; sweep fewer or shorter values",
+                              combos.size() * values.size(), k_max_sweep_bytes >> 20));
+    }
     std::vector<std::vector<std::string>> next;
     for (const auto& combo : combos) {
       for (const auto& v : values) {
@@ -662,11 +684,6 @@ Expected<void> choose_array(const Request& r, Plan& plan) {
       }
     }
     combos = std::move(next);
-    if (combos.size() > k_max_array) {
-      return fail(ErrorKind::usage, fmt::format("--sweep makes more than {} jobs; sweep fewer "
-                                                "values",
-                                                k_max_array));
-    }
     plan.sweep_names.push_back(name);
   }
   plan.sweep = std::move(combos);
