@@ -68,7 +68,9 @@ int visit(const char* path, const struct stat* st, int flag, struct FTW* /*ftw*/
   }
 }
 
-std::string human(std::uint64_t bytes) {
+}  // namespace
+
+std::string human_bytes(std::uint64_t bytes) {
   const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
   double v = static_cast<double>(bytes);
   int u = 0;
@@ -78,8 +80,6 @@ std::string human(std::uint64_t bytes) {
   }
   return u == 0 ? fmt::format("{} B", bytes) : fmt::format("{:.1f} {}", v, units[u]);
 }
-
-}  // namespace
 
 const std::array<const char*, k_size_classes>& size_class_names() {
   static const std::array<const char*, k_size_classes> names = {
@@ -146,7 +146,7 @@ DataAdvice advise_data(const DataScan& s) {
       "{:.0f} % of the reads would be under 100 MB ({} files, {} on average); the CSCS guide "
       "advises reads of about 100 MB or more, and parallel file systems serve many small files "
       "slowly (each open is a metadata request)",
-      share, s.files, human(static_cast<std::uint64_t>(mean))));
+      share, s.files, human_bytes(static_cast<std::uint64_t>(mean))));
   // Shards of about 1 GiB; tar stores each file as a 512-byte header and
   // its data padded to 512 bytes.
   const double in_tar = 512.0 + std::ceil(mean / 512.0) * 512.0;

@@ -49,4 +49,7 @@ struct DataAdvice {
 
 DataAdvice advise_data(const DataScan& scan);
 
+/// A byte count for people: "512 B", "1.5 KiB", "2.0 GiB".
+std::string human_bytes(std::uint64_t bytes);
+
 }  // namespace mlsub

@@ -18,17 +18,6 @@ struct DoctorOptions {
   bool json = false;
 };
 
-std::string human(std::uint64_t bytes) {
-  const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
-  double v = static_cast<double>(bytes);
-  int u = 0;
-  while (v >= 1024 && u < 5) {
-    v /= 1024;
-    ++u;
-  }
-  return u == 0 ? fmt::format("{} B", bytes) : fmt::format("{:.1f} {}", v, units[u]);
-}
-
 int run_doctor(const DoctorOptions& o) {
   const auto start = std::chrono::steady_clock::now();
   auto scan = scan_data_dir(o.dir);
@@ -66,14 +55,14 @@ int run_doctor(const DoctorOptions& o) {
     fmt::print("{}\n", j.dump(2));
   } else {
     fmt::print("{}: {} files in {} directories, {}; largest {}\n\n", scan->path, scan->files,
-               scan->directories, human(scan->bytes), human(scan->largest));
+               scan->directories, human_bytes(scan->bytes), human_bytes(scan->largest));
     Table table({"size", "files", "share", "bytes"});
     for (std::size_t i = 0; i < k_size_classes; ++i) {
       table.add({names[i], std::to_string(scan->class_files[i]),
                  scan->files ? fmt::format("{:.0f} %", 100.0 * static_cast<double>(scan->class_files[i]) /
                                                            static_cast<double>(scan->files))
                              : "-",
-                 human(scan->class_bytes[i])});
+                 human_bytes(scan->class_bytes[i])});
     }
     fmt::print("{}\n", table.str("  "));
     fmt::print("Reads under 100 MB: {:.0f} % (one read per file). Verdict: {}\n", share,
