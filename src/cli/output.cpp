@@ -9,8 +9,19 @@
 namespace mlsub::cli {
 namespace {
 
-// Messages quote what the user typed; a control character in it (an escape
-// sequence, a carriage return) must not reach the terminal as it is.
+void print_lines(std::string_view level, std::string_view text) {
+  while (true) {
+    const auto newline = text.find('\n');
+    fmt::print(stderr, "mlsub: {}: {}\n", level, printable(text.substr(0, newline)));
+    if (newline == std::string_view::npos) {
+      break;
+    }
+    text.remove_prefix(newline + 1);
+  }
+}
+
+}  // namespace
+
 std::string printable(std::string_view line) {
   std::string out;
   out.reserve(line.size());
@@ -25,18 +36,6 @@ std::string printable(std::string_view line) {
   return out;
 }
 
-void print_lines(std::string_view level, std::string_view text) {
-  while (true) {
-    const auto newline = text.find('\n');
-    fmt::print(stderr, "mlsub: {}: {}\n", level, printable(text.substr(0, newline)));
-    if (newline == std::string_view::npos) {
-      break;
-    }
-    text.remove_prefix(newline + 1);
-  }
-}
-
-}  // namespace
 
 void print_error(const Error& error) { print_lines("error", error.message); }
 void print_error(const std::string& message) { print_lines("error", message); }

@@ -4,6 +4,7 @@
 // has the same "mlsub: <level>: " shape and one line per problem.
 
 #include <string>
+#include <string_view>
 
 #include "mlsub/error.hpp"
 
@@ -17,5 +18,9 @@ void print_note(const std::string& message);
 
 // Turns on debug logging to stderr (for --verbose); off by default.
 void init_logging(bool verbose);
+
+// `line` with each control character (an escape sequence, a carriage return,
+// a newline) written as \xHH, for messages that quote what the user typed.
+std::string printable(std::string_view line);
 
 }  // namespace mlsub::cli

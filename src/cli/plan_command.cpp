@@ -108,10 +108,11 @@ int validate(const std::string& script) {
 void print_explanation(const Plan& plan) {
   fmt::print(stderr, "How mlsub chose each value for {} (mlsub plan --explain):\n", plan.system);
   for (const auto& r : plan.reasons) {
-    fmt::print(stderr, "  {:<14} {}\n", r.field, r.value);
-    fmt::print(stderr, "      {}\n", r.why);
+    // Values and reasons can quote what the user typed (--env values).
+    fmt::print(stderr, "  {:<14} {}\n", r.field, printable(r.value));
+    fmt::print(stderr, "      {}\n", printable(r.why));
     if (!r.source.empty()) {
-      fmt::print(stderr, "      source: {}\n", r.source);
+      fmt::print(stderr, "      source: {}\n", printable(r.source));
     }
   }
 }

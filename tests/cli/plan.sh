@@ -38,6 +38,13 @@ expect_stderr_has "cpus-per-task  7"
 expect_stderr_has "source: https://"
 expect_stderr_has "PLACEHOLDER: no --account"
 
+# --explain quotes what the user typed, but never passes a control
+# character (a terminal escape) to the terminal as it is.
+esc=$(printf '\033[2J')
+run plan --system lumi --gpus 1 --explain --env "MLSUB_X=a${esc}b" train.py -- "c${esc}d"
+expect_rc 0
+if grep -q "$(printf '\033')" "$err"; then bad "--explain printed an escape byte"; else ok; fi
+
 # --json parses and carries the decisions.
 run plan --system lumi --gpus 16 --json train.py
 expect_rc 0
