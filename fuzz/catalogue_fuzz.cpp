@@ -6,7 +6,8 @@
 // requests and rendered with the built-in templates; every script must keep
 // the invariants in invariants.hpp, whatever the catalogue says (a module
 // name or GPU option with a newline in it must not add a line to the
-// script).
+// script). Each System that loads must also survive the build's packed
+// form unchanged.
 
 #include <algorithm>
 #include <cstddef>
@@ -17,6 +18,7 @@
 
 #include "invariants.hpp"
 #include "mlsub/catalogue.hpp"
+#include "mlsub/catalogue_pack.hpp"
 #include "mlsub/planner.hpp"
 #include "mlsub/render.hpp"
 
@@ -119,6 +121,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     return 0;
   }
   check_system(*system);
+  // The form the build compiles in (catalogue_pack.hpp) must give it back.
+  const std::string packed = mlsub::pack_system(*system);
+  const auto unpacked = mlsub::unpack_system(packed);
+  if (!unpacked || mlsub::pack_system(*unpacked) != packed) {
+    violated("a System packed and unpacked is not the same System");
+  }
 
   mlsub::Request r;
   r.system = system->name;

@@ -10,6 +10,7 @@
 #include <set>
 #include <sstream>
 
+#include "mlsub/catalogue_pack.hpp"
 #include "mlsub/suggest.hpp"
 
 namespace fs = std::filesystem;
@@ -37,21 +38,6 @@ Expected<std::string> read_file(const std::string& path) {
   return text.str();
 }
 
-Expected<System> load_file(const std::string& path, std::string_view expected_name) {
-  auto text = read_file(path);
-  if (!text) {
-    return tl::unexpected(text.error());
-  }
-  auto system = parse_system(*text, path);
-  if (system && system->name != expected_name) {
-    return fail(ErrorKind::catalogue,
-                fmt::format("{}:1:1: name: '{}' does not match the file name; rename the file "
-                            "to {}.yaml or set name: {}",
-                            path, system->name, system->name, expected_name));
-  }
-  return system;
-}
-
 }  // namespace
 
 bool Partition::has_node_type(std::string_view type_name) const {
@@ -77,7 +63,35 @@ const Partition* System::find_partition(std::string_view wanted) const {
   return nullptr;
 }
 
-Catalogue::Catalogue(std::vector<std::string> dirs) : m_dirs(std::move(dirs)) {}
+Catalogue::Catalogue(std::vector<std::string> dirs, const std::vector<PackedSystem>* packed)
+    : m_dirs(std::move(dirs)), m_packed(packed) {}
+
+Expected<System> Catalogue::load_file(const std::string& path,
+                                      std::string_view expected_name) const {
+  auto text = read_file(path);
+  if (!text) {
+    return tl::unexpected(text.error());
+  }
+  if (m_packed != nullptr) {
+    for (const auto& entry : *m_packed) {
+      if (entry.name == expected_name && entry.yaml == *text) {
+        if (auto system = unpack_system(entry.packed)) {
+          system->file = path;
+          return std::move(*system);
+        }
+        break;  // cannot happen with bytes this binary wrote; parse the text instead
+      }
+    }
+  }
+  auto system = parse_system(*text, path);
+  if (system && system->name != expected_name) {
+    return fail(ErrorKind::catalogue,
+                fmt::format("{}:1:1: name: '{}' does not match the file name; rename the file "
+                            "to {}.yaml or set name: {}",
+                            path, system->name, system->name, expected_name));
+  }
+  return system;
+}
 
 std::optional<std::string> Catalogue::path_of(std::string_view name) const {
   // Later directories override earlier ones, so look from the back.

@@ -53,9 +53,16 @@ struct Value {
   std::vector<mu::data> values;           // records: item i's field k at i * width + k
 };
 
+// What a render has besides the plan: the version for the header, and the
+// plan's #SBATCH lines, which render() has already made to check them.
+struct RenderInputs {
+  const std::string& version;
+  std::vector<Directive> directives;  // moved out by the "directives" key
+};
+
 struct ContextKey {
   std::string_view name;
-  Value (*make)(const Plan& plan, const std::string& version);
+  Value (*make)(const Plan& plan, RenderInputs& inputs);
 };
 
 const std::vector<ContextKey>& context_keys();
@@ -65,7 +72,7 @@ const std::unordered_map<std::string_view, std::size_t>& key_index();
 
 class PlanContext : public mu::basic_context<std::string> {
  public:
-  PlanContext(const Plan& plan, const std::string& version) : m_plan(plan), m_version(version) {
+  PlanContext(const Plan& plan, RenderInputs& inputs) : m_plan(plan), m_inputs(inputs) {
     // Never grows past the table, so pointers into it stay valid.
     m_made.reserve(context_keys().size());
     m_slot.assign(context_keys().size(), k_not_made);
@@ -96,7 +103,7 @@ class PlanContext : public mu::basic_context<std::string> {
     std::size_t& slot = m_slot[key->second];
     if (slot == k_not_made) {
       slot = m_made.size();
-      m_made.push_back(context_keys()[key->second].make(m_plan, m_version));
+      m_made.push_back(context_keys()[key->second].make(m_plan, m_inputs));
       if (m_made.back().width != 0) {
         m_records.push_back(&m_made.back());
       }
@@ -134,7 +141,7 @@ class PlanContext : public mu::basic_context<std::string> {
   }
 
   const Plan& m_plan;
-  const std::string& m_version;
+  RenderInputs& m_inputs;
   std::vector<const mu::data*> m_stack;
   mutable std::vector<Value> m_made;             // the keys made so far
   mutable std::vector<std::size_t> m_slot;       // key -> its place in m_made
@@ -208,6 +215,58 @@ std::string mark_standalone_tags(const std::string& text) {
     start = end + 1;
   }
   return out;
+}
+
+// kainjow's parser makes every space and tab of a template's text its own
+// component (to apply the standalone-line rule), and rendering walks each
+// through a std::function: in mlsub's templates that was most of a render.
+// So at load time the spaces in a line's literal text become a placeholder
+// byte, which the parser keeps inside the text around it, and after
+// rendering the placeholders become spaces again. Left alone: text inside
+// tags, lines whose literal text is only blanks (kainjow's own rule looks at
+// those), and any template that sets other delimiters or already holds the
+// placeholder. Like the sentinel, the placeholder is a control character,
+// which shell_quote never lets a value put into a script.
+constexpr char k_space = '\x1f';
+
+// Where the tag starting at `at` ("{{" or "{{{") ends, just past it.
+std::size_t tag_end(const std::string& text, std::size_t at) {
+  const bool triple = text.compare(at, 3, "{{{") == 0;
+  const auto end = text.find(triple ? "}}}" : "}}", at + 2);
+  return end == std::string::npos ? text.size() : end + (triple ? 3 : 2);
+}
+
+std::string encode_spaces(std::string text) {
+  if (text.find("{{=") != std::string::npos || text.find(k_space) != std::string::npos) {
+    return text;
+  }
+  std::size_t start = 0;
+  while (start < text.size()) {
+    const auto newline = text.find('\n', start);
+    const auto end = newline == std::string::npos ? text.size() : newline;
+    // First pass: does the line have literal text other than blanks?
+    bool literal = false;
+    for (std::size_t i = start; i < end && !literal;) {
+      if (text.compare(i, 2, "{{") == 0) {
+        i = tag_end(text, i);
+      } else {
+        literal = text[i] != ' ' && text[i] != '\t';
+        ++i;
+      }
+    }
+    for (std::size_t i = start; literal && i < end;) {
+      if (text.compare(i, 2, "{{") == 0) {
+        i = tag_end(text, i);
+      } else {
+        if (text[i] == ' ') {
+          text[i] = k_space;
+        }
+        ++i;
+      }
+    }
+    start = end + 1;
+  }
+  return text;
 }
 
 // Compacts `text` in place: drops lines that hold only sentinels, and the
@@ -394,13 +453,13 @@ Value plain(mu::data data) { return Value{std::move(data), nullptr, 0, {}}; }
 // The complete list of keys a template may name (templates/README.md
 // documents each).
 const std::vector<ContextKey>& context_keys() {
-  using V = const std::string&;
+  using V = RenderInputs&;
   static constexpr std::array<std::string_view, 3> directive_fields = {"option", "has_value",
                                                                        "value"};
   static constexpr std::array<std::string_view, 2> env_fields = {"name", "value"};
   static constexpr std::array<std::string_view, 2> sweep_fields = {"index", "args"};
   static const std::vector<ContextKey> keys = {
-      {"version", [](const Plan&, V version) { return plain(text(version)); }},
+      {"version", [](const Plan&, V in) { return plain(text(in.version)); }},
       // The words after "mlsub".
       {"mlsub_args",
        [](const Plan& p, V) {
@@ -424,8 +483,9 @@ const std::vector<ContextKey>& context_keys() {
        [](const Plan& p, V) { return plain(text(std::string(launcher_name(p.launcher)))); }},
       {"multi_node", [](const Plan& p, V) { return plain(flag(p.nodes > 1)); }},
       {"directives",
-       [](const Plan& p, V) {
-         auto lines = p.directives();
+       [](const Plan&, V in) {
+         // Made once per render (the key is cached), so the lines can move.
+         auto lines = std::move(in.directives);
          Value v = records(lines.size(), directive_fields);
          for (std::size_t i = 0; i < lines.size(); ++i) {
            v.values[i * 3] = text(std::move(lines[i].option));
@@ -548,7 +608,7 @@ Expected<TemplateSet> TemplateSet::load(const std::vector<std::string>& dirs, La
   if (!whole) {
     return tl::unexpected(whole.error());
   }
-  impl->main = std::make_unique<mu::mustache>(*whole);
+  impl->main = std::make_unique<mu::mustache>(encode_spaces(std::move(*whole)));
   if (!impl->main->is_valid()) {
     return tl::unexpected(inliner.diagnose(*text, impl->main->error_message()));
   }
@@ -560,7 +620,8 @@ Expected<std::string> TemplateSet::render(const Plan& plan, const std::string& v
   // A directive's value goes into an #SBATCH line, which sbatch reads with
   // its own rules: only printable ASCII reads back the same there. The
   // planner refuses other user values; this catches the catalogue's.
-  for (const Directive& d : plan.directives()) {
+  RenderInputs inputs{version, plan.directives()};
+  for (const Directive& d : inputs.directives) {
     if (!is_sbatch_safe(d.option) || !is_sbatch_safe(d.value)) {
       return fail(ErrorKind::render,
                   fmt::format("#SBATCH --{}: the value holds a control character or a byte "
@@ -568,12 +629,15 @@ Expected<std::string> TemplateSet::render(const Plan& plan, const std::string& v
                               shell_quote(d.option)));
     }
   }
-  PlanContext ctx(plan, version);
+  PlanContext ctx(plan, inputs);
   std::string rendered;
   rendered.reserve(4096);
   StringSink sink{rendered};
   m_impl->main->render(ctx, sink);
   remove_sentinel_lines(rendered);
+  for (char& c : rendered) {
+    c = c == k_space ? ' ' : c;  // a store on every byte: the compiler vectorizes this
+  }
   if (!m_impl->main->is_valid()) {
     return fail(ErrorKind::render,
                 fmt::format("{}: {}", m_impl->main_path, m_impl->main->error_message()));

@@ -12,6 +12,8 @@
 
 namespace mlsub {
 
+struct PackedSystem;
+
 /// Where a catalogue fact comes from: the page that states it and the date
 /// someone last compared the two. --explain prints it.
 struct SourceRef {
@@ -193,7 +195,11 @@ Expected<System> parse_system(std::string_view yaml_text, const std::string& fil
 /// directories, where a later directory overrides an earlier one.
 class Catalogue {
  public:
-  explicit Catalogue(std::vector<std::string> dirs);
+  // `packed`: files parsed at build time (catalogue_pack.hpp). A file whose
+  // text is exactly one of them is unpacked instead of parsed; any other
+  // file is parsed. Null: parse every file.
+  explicit Catalogue(std::vector<std::string> dirs,
+                     const std::vector<PackedSystem>* packed = nullptr);
 
   // Loads one system, reading only its own file. An unknown name is a usage
   // error that suggests the closest known name.
@@ -211,7 +217,10 @@ class Catalogue {
   std::optional<std::string> path_of(std::string_view name) const;
   Error unknown_system(std::string_view name) const;
 
+  Expected<System> load_file(const std::string& path, std::string_view expected_name) const;
+
   std::vector<std::string> m_dirs;
+  const std::vector<PackedSystem>* m_packed;
 };
 
 // The default search path: `builtin_dir`, then $MLSUB_SYSTEMS_PATH

@@ -72,7 +72,7 @@ std::string_view github_level(Severity s) {
 class Checker {
  public:
   Checker(const GlobalOptions& global, const CheckOptions& o)
-      : m_o(o), m_catalogue(system_dirs(global)) {}
+      : m_o(o), m_catalogue(open_catalogue(global)) {}
 
   int run() {
     int code = k_exit_ok;

@@ -5,6 +5,7 @@
 #include <system_error>
 
 #include "mlsub/catalogue.hpp"
+#include "mlsub/catalogue_pack.hpp"
 
 #ifndef MLSUB_SOURCE_DATA_DIR
 #error "MLSUB_SOURCE_DATA_DIR must be defined by the build"
@@ -32,6 +33,10 @@ std::string data_dir() {
 std::vector<std::string> system_dirs(const GlobalOptions& global) {
   return catalogue_search_path((fs::path(data_dir()) / "systems").string(),
                                global.catalogue_dirs);
+}
+
+Catalogue open_catalogue(const GlobalOptions& global) {
+  return Catalogue(system_dirs(global), &builtin_packed_systems());
 }
 
 std::vector<std::string> template_dirs(const GlobalOptions& global) {

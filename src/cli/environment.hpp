@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "mlsub/catalogue.hpp"
+
 namespace mlsub::cli {
 
 /// Options every subcommand shares.
@@ -23,6 +25,10 @@ std::string data_dir();
 
 // Catalogue directories in search order (see docs/catalogue.md).
 std::vector<std::string> system_dirs(const GlobalOptions& global);
+
+// The catalogue over system_dirs(), with the built-in files this binary
+// was built with already parsed (catalogue_pack.hpp).
+Catalogue open_catalogue(const GlobalOptions& global);
 
 // Template directories in search order: the built-in one, then a templates/
 // directory beside each user systems/ directory that has one.

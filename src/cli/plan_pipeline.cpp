@@ -14,7 +14,7 @@ Expected<PlannedJob> make_plan(const GlobalOptions& global, const RequestOptions
   if (!request) {
     return tl::unexpected(request.error());
   }
-  const Catalogue catalogue(system_dirs(global));
+  const Catalogue catalogue = open_catalogue(global);
   spdlog::debug("catalogue directories: {}", fmt::join(catalogue.dirs(), ", "));
   auto system = catalogue.load(request->system);
   if (!system) {

@@ -93,7 +93,7 @@ void print_system(const System& s) {
 }
 
 int run_show(const GlobalOptions& global, const ShowOptions& o) {
-  const Catalogue catalogue(system_dirs(global));
+  const Catalogue catalogue = open_catalogue(global);
   auto system = catalogue.load(o.system);
   if (!system) {
     print_error(system.error());

@@ -28,7 +28,7 @@ std::string gpu_summary(const System& s) {
 }
 
 int run_systems(const GlobalOptions& global, const SystemsOptions& o) {
-  const Catalogue catalogue(system_dirs(global));
+  const Catalogue catalogue = open_catalogue(global);
   if (o.names) {
     // For shell completion: names only, without reading the files.
     for (const auto& name : catalogue.names()) {

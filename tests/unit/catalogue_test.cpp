@@ -8,6 +8,10 @@
 #include <sstream>
 
 #include "mlsub/catalogue.hpp"
+#include "mlsub/catalogue_pack.hpp"
+#include "mlsub/system_json.hpp"
+
+#include <nlohmann/json.hpp>
 
 namespace fs = std::filesystem;
 using mlsub::Catalogue;
@@ -131,4 +135,72 @@ TEST_CASE("the built-in catalogue loads completely") {
   }
   CHECK(names == std::vector<std::string>{"alps-clariden", "alps-daint", "alps-santis", "alvis",
                                           "lumi", "mahti", "puhti", "roihu"});
+}
+
+// The catalogue compiled into the binary (catalogue_pack.hpp) must be the
+// files as they are, parsed: same text, same System, every field.
+TEST_CASE("the packed built-in catalogue is the systems/ files, parsed") {
+  const fs::path dir = fs::path(MLSUB_SOURCE_DIR) / "systems";
+  const Catalogue plain({dir.string()});
+  const auto& packed = mlsub::builtin_packed_systems();
+  REQUIRE(packed.size() == plain.names().size());
+  for (const auto& entry : packed) {
+    INFO(entry.name);
+    std::ifstream in(dir / (std::string(entry.name) + ".yaml"), std::ios::binary);
+    std::ostringstream text;
+    text << in.rdbuf();
+    CHECK(entry.yaml == text.str());
+    const auto parsed = plain.load(entry.name);
+    REQUIRE(parsed);
+    auto unpacked = mlsub::unpack_system(entry.packed);
+    REQUIRE(unpacked);
+    CHECK(unpacked->file.empty());  // the loader says where it read the file
+    unpacked->file = parsed->file;
+    CHECK(mlsub::to_json(*unpacked).dump(1) == mlsub::to_json(*parsed).dump(1));
+    CHECK(mlsub::pack_system(*parsed) == entry.packed);
+  }
+}
+
+TEST_CASE("packed bytes cut short or followed by more are refused") {
+  const auto& packed = mlsub::builtin_packed_systems();
+  REQUIRE_FALSE(packed.empty());
+  const std::string_view bytes = packed.front().packed;
+  for (std::size_t n = 0; n < bytes.size(); n += 7) {
+    CHECK_FALSE(mlsub::unpack_system(bytes.substr(0, n)));
+  }
+  CHECK_FALSE(mlsub::unpack_system(std::string(bytes) + "x"));
+  CHECK(mlsub::unpack_system(bytes));
+}
+
+TEST_CASE("a built-in file is unpacked only while its text is unchanged") {
+  const fs::path source = fs::path(MLSUB_SOURCE_DIR) / "systems" / "lumi.yaml";
+  std::ifstream in(source, std::ios::binary);
+  std::ostringstream original;
+  original << in.rdbuf();
+  mlsub::test::TempDir same;
+  mlsub::test::TempDir edited;
+  same.write("lumi.yaml", original.str());
+  const std::string from = "default_time: ";
+  const auto at = original.str().find(from);
+  REQUIRE(at != std::string::npos);
+  std::string changed = original.str();
+  const auto end = changed.find('\n', at);
+  changed.replace(at, end - at, "default_time: \"0:07:00\"");
+  edited.write("lumi.yaml", changed);
+
+  const auto& packed = mlsub::builtin_packed_systems();
+  const auto copy = Catalogue({same.path().string()}, &packed).load("lumi");
+  REQUIRE(copy);
+  CHECK(copy->file == (same.path() / "lumi.yaml").string());  // where it was read, not the build's
+  CHECK(copy->default_time.seconds != 7 * 60);
+
+  const auto changed_system = Catalogue({edited.path().string()}, &packed).load("lumi");
+  REQUIRE(changed_system);
+  CHECK(changed_system->default_time.seconds == 7 * 60);
+
+  // A broken edit is reported as before, not hidden by the packed copy.
+  edited.write("lumi.yaml", original.str() + "\nnot a key\n");
+  const auto broken = Catalogue({edited.path().string()}, &packed).load("lumi");
+  REQUIRE_FALSE(broken);
+  CHECK(broken.error().kind == ErrorKind::catalogue);
 }

@@ -103,6 +103,39 @@ TEST_CASE("standalone tag lines leave no trace, true or false, blank lines stay"
         "A\nP\n\nM lumi-aif-singularity-bindings\nW python3\nW train.py\n\nZ\n");
 }
 
+// Spaces in literal text travel through kainjow as a placeholder byte
+// (render.cpp, encode_spaces); what comes out must be what was written.
+TEST_CASE("spaces and tabs in a template come out as written") {
+  TempTemplates tmp;
+  tmp.write("python.sbatch.mustache",
+            "a  b\t c {{partition}}  {{{partition}}}   {{ partition }} d \n"
+            "   {{#multi_node}}{{/multi_node}}   \n"  // not a standalone tag: kainjow keeps it
+            "  x  {{#multi_node}}y{{/multi_node}}  \n"
+            "\t \n"
+            "    \n"
+            "e{{! a comment with  spaces }}f  \n");
+  const auto t = TemplateSet::load({tmp.dir.string()}, Launcher::python);
+  REQUIRE(t);
+  const auto script = t->render(lumi_plan(1), "1");
+  REQUIRE(script);
+  CHECK(*script == "a  b\t c small-g  small-g   small-g d \n"
+                   "      \n"
+                   "  x    \n"
+                   "\t \n"
+                   "    \n"
+                   "ef  \n");
+}
+
+TEST_CASE("a template that sets its own delimiters renders as written") {
+  TempTemplates tmp;
+  tmp.write("python.sbatch.mustache", "p  {{partition}}\n{{=<% %>=}}\nq  <% partition %>  {{x}}\n");
+  const auto t = TemplateSet::load({tmp.dir.string()}, Launcher::python);
+  REQUIRE(t);
+  const auto script = t->render(lumi_plan(1), "1");
+  REQUIRE(script);
+  CHECK(*script == "p  small-g\n\nq  small-g  {{x}}\n");
+}
+
 TEST_CASE("partials nest, and a partial that includes itself is an error") {
   TempTemplates tmp;
   tmp.write("python.sbatch.mustache", "A\n{{> one}}\nZ\n");
