@@ -6,10 +6,10 @@
 #include <fmt/ranges.h>
 #include <algorithm>
 #include <cctype>
-#include <regex>
 #include <set>
 
 #include "gpu_request.hpp"
+#include "mlsub/account.hpp"
 #include "mlsub/check.hpp"
 #include "mlsub/duration.hpp"
 #include "mlsub/launcher.hpp"
@@ -24,9 +24,68 @@ namespace {
 // data loaders: a warning. (A heuristic, not a site fact.)
 constexpr int k_far_under_divisor = 2;
 
-bool has_word(const std::vector<ScriptLine>& lines, const std::regex& re, int* at = nullptr) {
+// How the launch checks find commands in a script line: a word at the
+// start of the line or after whitespace or one of `before`, followed by
+// whitespace or the end. Written out rather than as std::regex, which was
+// most of the time `mlsub check` took and recurses once per character.
+bool is_space(char c) {
+  return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r';
+}
+
+bool has_command_word(std::string_view line, std::string_view word, std::string_view before) {
+  for (auto at = line.find(word); at != std::string_view::npos; at = line.find(word, at + 1)) {
+    const bool starts = at == 0 || is_space(line[at - 1]) ||
+                        before.find(line[at - 1]) != std::string_view::npos;
+    const auto end = at + word.size();
+    if (starts && (end == line.size() || is_space(line[end]))) {
+      return true;
+    }
+  }
+  return false;
+}
+
+bool any_command_word(std::string_view line, std::initializer_list<std::string_view> words,
+                      std::string_view before) {
+  return std::any_of(words.begin(), words.end(),
+                     [&](std::string_view w) { return has_command_word(line, w, before); });
+}
+
+constexpr std::string_view k_shell_before = ";&|(`'\"$";
+
+bool is_srun(std::string_view line) {
+  return any_command_word(line, {"srun", "mpirun", "mpiexec"}, k_shell_before);
+}
+
+// A launcher that starts several processes (srun, torchrun, "accelerate launch", ...).
+bool is_multi_process(std::string_view line) {
+  if (any_command_word(line, {"srun", "mpirun", "mpiexec", "torchrun", "deepspeed"},
+                       k_shell_before) ||
+      line.find("torch.distributed.run") != std::string_view::npos ||
+      line.find("torch.distributed.launch") != std::string_view::npos) {
+    return true;
+  }
+  for (auto at = line.find("accelerate"); at != std::string_view::npos;
+       at = line.find("accelerate", at + 1)) {
+    auto next = at + std::string_view("accelerate").size();
+    const auto blanks = next;
+    while (next < line.size() && is_space(line[next])) {
+      ++next;
+    }
+    if (next > blanks && line.substr(next, 6) == "launch") {
+      return true;
+    }
+  }
+  return false;
+}
+
+bool is_program(std::string_view line) {
+  return any_command_word(line, {"python", "python3", "apptainer", "singularity"}, ";&|(");
+}
+
+bool has_command(const std::vector<ScriptLine>& lines, bool (*matches)(std::string_view),
+                 int* at = nullptr) {
   for (const auto& l : lines) {
-    if (std::regex_search(l.text, re)) {
+    if (matches(l.text)) {
       if (at) {
         *at = l.line;
       }
@@ -34,22 +93,6 @@ bool has_word(const std::vector<ScriptLine>& lines, const std::regex& re, int* a
     }
   }
   return false;
-}
-
-const std::regex& srun_re() {
-  static const std::regex re(R"((^|[\s;&|(`'"$])(srun|mpirun|mpiexec)(\s|$))");
-  return re;
-}
-
-const std::regex& multi_process_re() {
-  static const std::regex re(
-      R"((^|[\s;&|(`'"$])(srun|mpirun|mpiexec|torchrun|deepspeed)(\s|$)|torch\.distributed\.(run|launch)|accelerate\s+launch)");
-  return re;
-}
-
-const std::regex& program_re() {
-  static const std::regex re(R"((^|[\s;&|(])(python3?|apptainer|singularity)(\s|$))");
-  return re;
 }
 
 class Linter {
@@ -398,14 +441,17 @@ class Linter {
           fmt::format("--account={} is the placeholder; replace it with your project", d->value));
       return;
     }
-    if (rule.pattern) {
-      const auto flags = rule.case_insensitive ? std::regex::ECMAScript | std::regex::icase
-                                               : std::regex::ECMAScript;
-      if (!std::regex_match(d->value, std::regex(*rule.pattern, flags))) {
-        add(d->line, Severity::error, "account",
-            fmt::format("--account={} is not a {} account ({}): {} accounts look like {}", d->value,
-                        m_s.name, rule.why, m_s.name, rule.placeholder));
-      }
+    const auto form = account_form(m_s, d->value);
+    if (!form) {
+      add(d->line, Severity::error, "account", form.error().message);
+    } else if (*form == AccountForm::too_long) {
+      add(d->line, Severity::error, "account",
+          fmt::format("--account is {} characters long; a project name has at most {}",
+                      d->value.size(), k_max_account));
+    } else if (*form == AccountForm::differs) {
+      add(d->line, Severity::error, "account",
+          fmt::format("--account={} is not a {} account ({}): {} accounts look like {}", d->value,
+                      m_s.name, rule.why, m_s.name, rule.placeholder));
     }
   }
 
@@ -414,9 +460,9 @@ class Linter {
       return;
     }
     int program_line = 0;
-    const bool srun = has_word(m_script.commands, srun_re());
-    const bool multi = has_word(m_script.commands, multi_process_re());
-    has_word(m_script.commands, program_re(), &program_line);
+    const bool srun = has_command(m_script.commands, is_srun);
+    const bool multi = has_command(m_script.commands, is_multi_process);
+    has_command(m_script.commands, is_program, &program_line);
     const int at = program_line > 0 ? program_line : m_script.first_command_line;
     if (m_nodes > 1 && !srun) {
       add(at, Severity::error, "no-srun",

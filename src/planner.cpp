@@ -29,8 +29,8 @@
 #include <fmt/ranges.h>
 
 #include <algorithm>
-#include <regex>
 
+#include "mlsub/account.hpp"
 #include "mlsub/shell.hpp"
 #include "mlsub/suggest.hpp"
 #include "planner_limits.hpp"
@@ -369,38 +369,22 @@ Expected<void> choose_account(const System& s, const Request& r, Plan& plan) {
          s.account.source.url});
     return {};
   }
-  // libstdc++'s std::regex matches by recursion, one level per character:
-  // a long enough account would overflow the stack. No site's project name
-  // comes near this.
-  constexpr std::size_t k_max_account = 256;
-  if (r.account->size() > k_max_account) {
+  const auto form = account_form(s, *r.account);
+  if (!form) {
+    return tl::unexpected(form.error());
+  }
+  if (*form == AccountForm::too_long) {
     return fail(ErrorKind::usage,
                 fmt::format("the account (from {}) is {} characters long; a project name has "
                             "at most {}",
                             r.account_origin, r.account->size(), k_max_account));
   }
-  if (s.account.pattern) {
-    const auto flags = s.account.case_insensitive
-                           ? std::regex::ECMAScript | std::regex::icase
-                           : std::regex::ECMAScript;
-    // Compiled here, when an account is checked, and not when the catalogue
-    // is read: compiling it was a quarter of a whole `mlsub plan`.
-    std::regex pattern;
-    try {
-      pattern = std::regex(*s.account.pattern, flags);
-    } catch (const std::regex_error& e) {
-      return fail(ErrorKind::catalogue,
-                  fmt::format("{}: account.pattern '{}' is not a valid regular expression ({}); "
-                              "fix it in that file",
-                              s.file, *s.account.pattern, e.what()));
-    }
-    if (!std::regex_match(*r.account, pattern)) {
-      return fail(ErrorKind::rejected,
-                  fmt::format("{}: account '{}' (from {}) is not of the site's form {} (like {}); "
-                              "use your project's name: {}",
-                              s.name, *r.account, r.account_origin, *s.account.pattern,
-                              s.account.placeholder, s.account.why));
-    }
+  if (*form == AccountForm::differs) {
+    return fail(ErrorKind::rejected,
+                fmt::format("{}: account '{}' (from {}) is not of the site's form {} (like {}); "
+                            "use your project's name: {}",
+                            s.name, *r.account, r.account_origin, *s.account.pattern,
+                            s.account.placeholder, s.account.why));
   }
   plan.account = *r.account;
   plan.reasons.push_back({"account", plan.account, fmt::format("from {}", r.account_origin),

@@ -16,6 +16,7 @@ disagreement.
 
 Usage: agreement.py LAB_DIR MLSUB
 """
+import concurrent.futures
 import json
 import os
 import subprocess
@@ -91,45 +92,55 @@ def slurm_verdict(conf, script):
     return r.returncode == 0, text[-1] if text else ""
 
 
+def judge(mlsub, system, conf, request):
+    """One request: (agrees, accepted by both, problems)."""
+    name = system["name"]
+    label, part, nodes, gpn, mins, gpu_type = request
+    lines = directives(system, part, nodes, gpn, mins, gpu_type)
+    account = next(l for l in lines if l.startswith("--account="))[10:]
+    argv = [mlsub, "plan", "--system", name, "--partition", part, "--nodes", str(nodes),
+            "--gpus-per-node", str(gpn), "--time", fmt_minutes(mins), "--account", account]
+    if gpu_type:
+        argv += ["--gpu-type", gpu_type]
+    mine = subprocess.run(argv + ["train.py"], capture_output=True, text=True)
+    raw = "#!/bin/bash\n" + "".join(f"#SBATCH {l}\n" for l in lines) + "true\n"
+    slurm_ok, slurm_says = slurm_verdict(conf, raw)
+    mlsub_ok = mine.returncode == 0
+    corrected = label == "GPU type in the wrong case"
+    if corrected:
+        slurm_ok = slurm_verdict(conf, mine.stdout)[0] if mlsub_ok else False
+    bad = []
+    if mlsub_ok != slurm_ok:
+        bad.append(f"{name} {part} {label}: mlsub {'accepts' if mlsub_ok else 'rejects'}"
+                   f" ({mine.stderr.strip()[:160]}), Slurm "
+                   f"{'accepts' if slurm_ok else 'rejects'} ({slurm_says[:160]})")
+    accepted = mlsub_ok and slurm_ok
+    if accepted:
+        ok, says = slurm_verdict(conf, mine.stdout)
+        if not ok:
+            bad.append(f"{name} {part} {label}: mlsub's own script is refused: {says}")
+    return mlsub_ok == slurm_ok, accepted, bad
+
+
 def main():
     lab, mlsub = sys.argv[1], sys.argv[2]
     systems = json.load(open(os.path.join(lab, "systems.json")))
     rows = []
     bad = []
-    for system in systems:
-        name = system["name"]
-        conf = os.path.join(lab, name, "slurm.conf")
-        agree = total = accepted = 0
-        # MLSUB_AGREEMENT_EVERY=N takes every Nth request (the sanitizer
-        # build in scripts/test, where each mlsub run is slower).
-        every = int(os.environ.get("MLSUB_AGREEMENT_EVERY", "1"))
-        for label, part, nodes, gpn, mins, gpu_type in requests(system)[::every]:
-            lines = directives(system, part, nodes, gpn, mins, gpu_type)
-            account = next(l for l in lines if l.startswith("--account="))[10:]
-            argv = [mlsub, "plan", "--system", name, "--partition", part, "--nodes", str(nodes),
-                    "--gpus-per-node", str(gpn), "--time", fmt_minutes(mins), "--account", account]
-            if gpu_type:
-                argv += ["--gpu-type", gpu_type]
-            mine = subprocess.run(argv + ["train.py"], capture_output=True, text=True)
-            raw = "#!/bin/bash\n" + "".join(f"#SBATCH {l}\n" for l in lines) + "true\n"
-            slurm_ok, slurm_says = slurm_verdict(conf, raw)
-            total += 1
-            mlsub_ok = mine.returncode == 0
-            corrected = label == "GPU type in the wrong case"
-            if corrected:
-                slurm_ok = slurm_verdict(conf, mine.stdout)[0] if mlsub_ok else False
-            if mlsub_ok == slurm_ok:
-                agree += 1
-            else:
-                bad.append(f"{name} {part} {label}: mlsub {'accepts' if mlsub_ok else 'rejects'}"
-                           f" ({mine.stderr.strip()[:160]}), Slurm "
-                           f"{'accepts' if slurm_ok else 'rejects'} ({slurm_says[:160]})")
-            if mlsub_ok and slurm_ok:
-                accepted += 1
-                ok, says = slurm_verdict(conf, mine.stdout)
-                if not ok:
-                    bad.append(f"{name} {part} {label}: mlsub's own script is refused: {says}")
-        rows.append((name, total, accepted, agree))
+    # MLSUB_AGREEMENT_EVERY=N takes every Nth request (the sanitizer build
+    # in scripts/test, where each mlsub run is slower).
+    every = int(os.environ.get("MLSUB_AGREEMENT_EVERY", "1"))
+    # Each request is two processes that wait on each other and on
+    # slurmctld: one worker per core keeps the cores busy.
+    with concurrent.futures.ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
+        for system in systems:
+            conf = os.path.join(lab, system["name"], "slurm.conf")
+            verdicts = list(pool.map(lambda r: judge(mlsub, system, conf, r),
+                                     requests(system)[::every]))
+            for _, _, problems in verdicts:
+                bad.extend(problems)
+            rows.append((system["name"], len(verdicts), sum(1 for v in verdicts if v[1]),
+                         sum(1 for v in verdicts if v[0])))
     print(f"{'system':<15} {'requests':>8} {'valid':>6} {'agree':>6}  agreement")
     for name, total, accepted, agree in rows:
         print(f"{name:<15} {total:>8} {accepted:>6} {agree:>6}  {100 * agree / total:6.1f} %")

@@ -184,3 +184,48 @@ TEST_CASE("check_script: values sbatch cannot read") {
   CHECK(f[1].message.find("cannot read -t 1:75:00") != std::string::npos);
   CHECK(f[2].message.find("write it as --gpus-per-node=1") != std::string::npos);
 }
+
+// Accounts and command lines far longer than any real one: a std::regex
+// would recurse once per character and overflow the stack.
+TEST_CASE("check_script: a 200,000-character account or command line is read, not a crash") {
+  const std::string huge(200'000, 'a');
+  const auto s = parse_sbatch_directives(
+      "#!/bin/bash\n"
+      "#SBATCH -A " + huge + " -p small-g -t 1:00:00\n"
+      "#SBATCH -n 1 -c 7 --gpus-per-node=1\n"
+      "accelerate" + std::string(200'000, ' ') + "launch train.py\n"
+      "srun " + huge + "\n");
+  const auto f = check_script(system_named("lumi"), s);
+  const auto account = std::find_if(f.begin(), f.end(), [](const Finding& x) { return x.id == "account"; });
+  REQUIRE(account != f.end());
+  CHECK(account->message == "--account is 200000 characters long; a project name has at most 256");
+}
+
+TEST_CASE("check_script: which commands count as srun and as a launcher of several processes") {
+  const auto findings = [](int nodes, const std::string& command) {
+    const auto f = ids(check_script(
+        system_named("lumi"),
+        parse_sbatch_directives("#SBATCH -A project_465000123 -p standard-g -c 7\n"
+                                "#SBATCH --nodes=" + std::to_string(nodes) +
+                                " --ntasks-per-node=8 --gpus-per-node=8\n" + command + "\n")));
+    return std::find_if(f.begin(), f.end(), [](const std::string& id) {
+             return id == "error no-srun" || id == "warning single-process";
+           }) == f.end()
+               ? std::string("launched")
+               : "not launched";
+  };
+  // Two nodes need srun (or mpirun) to reach the second one.
+  CHECK(findings(2, "srun python3 train.py") == "launched");
+  CHECK(findings(2, "x=1; srun\tpython3 train.py") == "launched");
+  CHECK(findings(2, "$(srun hostname)") == "launched");
+  CHECK(findings(2, "python3 train.py") == "not launched");
+  CHECK(findings(2, "/opt/srun python3 train.py") == "not launched");
+  CHECK(findings(2, "srun_wrapper python3 train.py") == "not launched");
+  // One node, eight GPUs: anything that starts several processes.
+  CHECK(findings(1, "torchrun --nproc-per-node=8 train.py") == "launched");
+  CHECK(findings(1, "accelerate \t launch train.py") == "launched");
+  CHECK(findings(1, "python3 -m torch.distributed.run train.py") == "launched");
+  CHECK(findings(1, "python3 train.py") == "not launched");
+  CHECK(findings(1, "accelerate launcher train.py") == "launched");  // as the regex read it
+  CHECK(findings(1, "accelerate") == "not launched");
+}
