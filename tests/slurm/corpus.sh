@@ -11,14 +11,18 @@
 corpus=$MLSUB_SOURCE_DIR/tests/check/corpus
 start_lab "${MLSUB_CORPUS_LAB_PORT:-19000}"
 enforced='time-limit|nodes-limit|gpus-limit|cpus-limit|partition|gpu-type|memory|unknown-option'
-for conf in "$lab"/*/slurm.conf; do
-  site=$(basename "$(dirname "$conf")")
-  export SLURM_CONF=$conf
+# One site's scripts, in a subshell with its own files and counts. Each
+# replica answers one sbatch at a time, mostly waiting: the sites run side
+# by side.
+judge_site() {
+  local site=$1 f verdict errors
+  export SLURM_CONF=$lab/$site/slurm.conf
+  out=$work/$site.out err=$work/$site.err passed=0 failed=0
   for f in "$corpus/$site"/*.sbatch; do
     last_command="sbatch --test-only $f"
     # The replica has no CSCS uenv plugin: judge such scripts without it.
-    grep -v '^#SBATCH --uenv' "$f" >"$work/job.sh"
-    if sbatch --test-only "$work/job.sh" >"$out" 2>"$err"; then verdict=accept; else verdict=refuse; fi
+    grep -v '^#SBATCH --uenv' "$f" >"$work/$site.job.sh"
+    if sbatch --test-only "$work/$site.job.sh" >"$out" 2>"$err"; then verdict=accept; else verdict=refuse; fi
     run check --json --system "$site" "$f"
     errors=$(/usr/bin/python3 -c 'import json,sys; print(" ".join(sorted({x["id"] for x in json.load(open(sys.argv[1])) if x["severity"] == "error"})))' "$out")
     if grep -q '^# expect: clean$' "$f"; then
@@ -27,5 +31,26 @@ for conf in "$lab"/*/slurm.conf; do
       [ "$verdict" = refuse ] && ok || bad "mlsub reports '$errors', Slurm accepts it"
     fi
   done
+  echo "$passed $failed" >"$work/$site.count"
+}
+
+sites=()
+for conf in "$lab"/*/slurm.conf; do
+  sites+=("$(basename "$(dirname "$conf")")")
 done
+for site in "${sites[@]}"; do
+  judge_site "$site" >"$work/$site.log" 2>&1 &
+done
+wait
+for site in "${sites[@]}"; do
+  cat "$work/$site.log"
+  if read -r p f 2>/dev/null <"$work/$site.count"; then
+    passed=$((passed + p))
+    failed=$((failed + f))
+  else
+    last_command="judging $site's scripts"
+    bad "the subshell for $site ended without its counts"
+  fi
+done
+[ "${#sites[@]}" -ge 8 ] && ok || bad "only ${#sites[@]} sites in the lab"
 finish
