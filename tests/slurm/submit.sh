@@ -122,6 +122,12 @@ for _ in $(seq 100); do
   [ "$(squeue -h -j "$long_id" -o %T)" = RUNNING ] && break
   sleep 0.1
 done
+# RUNNING comes a moment before the script's first line runs: wait for its
+# output, or the cancel below can come first (seen with other labs beside).
+for _ in $(seq 100); do
+  grep -qs "long job up" "$work"/l/long-*/slurm-"$long_id".out && break
+  sleep 0.1
+done
 run status
 expect_rc 0; expect_stdout_has "$long_id"; expect_stdout_has "RUNNING"; expect_stdout_lacks "FAILED"
 run cancel "$long_id"
