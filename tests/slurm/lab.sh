@@ -15,7 +15,9 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 mlsub=${MLSUB:-$repo/build/mlsub}
-base_port=${MLSUB_LAB_PORT:-17000}
+# MLSUB_LAB_PORT_SHIFT moves every lab up, so two checkouts can run the
+# same suite at once on one machine.
+base_port=$(( ${MLSUB_LAB_PORT:-17000} + ${MLSUB_LAB_PORT_SHIFT:-0} ))
 
 die() { echo "lab: $*" >&2; exit 1; }
 
