@@ -444,10 +444,6 @@ class Linter {
     const auto form = account_form(m_s, d->value);
     if (!form) {
       add(d->line, Severity::error, "account", form.error().message);
-    } else if (*form == AccountForm::too_long) {
-      add(d->line, Severity::error, "account",
-          fmt::format("--account is {} characters long; a project name has at most {}",
-                      d->value.size(), k_max_account));
     } else if (*form == AccountForm::differs) {
       add(d->line, Severity::error, "account",
           fmt::format("--account={} is not a {} account ({}): {} accounts look like {}", d->value,

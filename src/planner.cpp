@@ -373,12 +373,6 @@ Expected<void> choose_account(const System& s, const Request& r, Plan& plan) {
   if (!form) {
     return tl::unexpected(form.error());
   }
-  if (*form == AccountForm::too_long) {
-    return fail(ErrorKind::usage,
-                fmt::format("the account (from {}) is {} characters long; a project name has "
-                            "at most {}",
-                            r.account_origin, r.account->size(), k_max_account));
-  }
   if (*form == AccountForm::differs) {
     return fail(ErrorKind::rejected,
                 fmt::format("{}: account '{}' (from {}) is not of the site's form {} (like {}); "

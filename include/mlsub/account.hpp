@@ -11,20 +11,17 @@
 namespace mlsub {
 
 enum class AccountForm {
-  matches,   // the pattern matches it whole, or the site has no pattern
-  differs,   // the pattern does not match it
-  too_long,  // longer than k_max_account: not tried (see below)
+  matches,  // the pattern matches it whole, or the site has no pattern
+  differs,  // the pattern does not match it
 };
 
-// libstdc++'s std::regex matches by recursion, one level per character: a
-// long enough account would overflow the stack. No site's project name
-// comes near this.
-constexpr std::size_t k_max_account = 256;
-
-// Compiles the pattern on first use and keeps the last few compiled
-// patterns (per thread): compiling one costs far more than matching, and
-// `mlsub check` asks once per script and system. An invalid pattern is a
-// catalogue error naming the system's file.
+// Matches with RE2: linear in the account's length, without recursion, so
+// any account can be tried. Patterns come from user catalogues too; RE2
+// has no lookaround or backreferences, and a pattern that uses them (or
+// is otherwise invalid) is a catalogue error naming the system's file and
+// the pattern.
+//
+// Example: account_form(lumi, "project_465000123") == AccountForm::matches
 Expected<AccountForm> account_form(const System& system, std::string_view account);
 
 }  // namespace mlsub
