@@ -99,7 +99,6 @@ nlohmann::json to_json(const Plan& plan) {
                       ? nlohmann::json{{"interval_seconds", plan.monitor.interval_seconds},
                                        {"sampler", plan.monitor.sampler},
                                        {"command", plan.monitor.command},
-                                       {"dir", plan.monitor.dir},
                                        {"energy_counter", plan.monitor.energy_counter
                                                               ? nlohmann::json(*plan.monitor.energy_counter)
                                                               : nlohmann::json()},

@@ -697,7 +697,6 @@ void choose_monitor(const System& s, const NodeType& node, const Request& r, Pla
   Monitor& m = plan.monitor;
   m.enabled = true;
   m.interval_seconds = r.monitor_interval_seconds;
-  m.dir = r.job_dir.value_or("");
   m.gpu_memory_mib = static_cast<long long>(node.gpu_memory.mib);
   m.cpus_per_gpu = node.cpus_per_gpu;
   const std::string interval = std::to_string(m.interval_seconds);

@@ -551,8 +551,6 @@ const std::vector<ContextKey>& context_keys() {
       {"monitor_command", [](const Plan& p, V) { return plain(words(p.monitor.command)); }},
       {"monitor_loop", [](const Plan& p, V) { return plain(flag(p.monitor.loop)); }},
       {"monitor_tool", [](const Plan& p, V) { return plain(text(p.monitor.sampler)); }},
-      {"has_monitor_dir", [](const Plan& p, V) { return plain(flag(!p.monitor.dir.empty())); }},
-      {"monitor_dir", [](const Plan& p, V) { return plain(text(p.monitor.dir)); }},
       {"has_energy_counter",
        [](const Plan& p, V) { return plain(flag(p.monitor.energy_counter.has_value())); }},
       {"energy_counter",

@@ -36,8 +36,6 @@ struct Monitor {
   std::string sampler;               // nvidia-smi or rocm-smi
   std::vector<std::string> command;  // the sampler's words
   bool loop = false;                 // the script repeats `command` (rocm-smi has no loop flag)
-  // The job folder the files go into; "" for $SLURM_SUBMIT_DIR/mlsub-$SLURM_JOB_ID.
-  std::string dir;
   std::optional<std::string> energy_counter;  // TOOL --save before, TOOL --diff after
   std::string efficiency_tool;                // "seff {job}", for report's advice
   long long gpu_memory_mib = 0;               // one GPU's memory, for report's advice

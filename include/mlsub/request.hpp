@@ -43,12 +43,11 @@ struct Request {
   std::vector<std::string> sweeps;
   // Checkpoint and requeue shortly before the time limit: seconds of warning.
   std::optional<int> requeue_lead_seconds;  // per node, reserved with the GPUs where the site offers it
-  // The GPU monitor: on unless --no-monitor; seconds between samples; the
-  // job folder its files go into (set by submit; unset: a folder named
-  // after the job beside where it was submitted).
+  // The GPU monitor: on unless --no-monitor; seconds between samples. Its
+  // files go into $MLSUB_JOB_DIR (mlsub submit sets it), else
+  // $SLURM_SUBMIT_DIR/mlsub-$SLURM_JOB_ID.
   bool monitor = true;
   int monitor_interval_seconds = 30;
-  std::optional<std::string> job_dir;
   std::string program;
   std::vector<std::string> args;
   // The command line that made this request, for the script's header, so a

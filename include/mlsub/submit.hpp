@@ -1,69 +1,92 @@
 #pragma once
-// Handing a script to Slurm, and recording what was handed over.
+// Submitting a planned job (TorchX's submit = schedule(dry run)): the job
+// folder, sbatch, adopting the job of an earlier unclear attempt, and the
+// journal; then following the job to its end. Slurm and the journal come
+// in from outside, so the rules are tested with a fake Slurm.
+//
+// The script is submitted exactly as mlsub plan prints it: the folder
+// reaches the job from outside the script, as sbatch's --output (unless
+// the request set one) and as MLSUB_JOB_DIR in sbatch's environment, which
+// Slurm passes on to the job (--export=ALL, its default).
 
 #include <chrono>
-#include <map>
+#include <ctime>
+#include <functional>
 #include <optional>
-#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "mlsub/error.hpp"
+#include "mlsub/job_folder.hpp"
+#include "mlsub/journal.hpp"
+#include "mlsub/plan.hpp"
+#include "mlsub/slurm.hpp"
 
 namespace mlsub {
 
-struct Submitted {
-  std::string job_id;
-  std::string cluster;  // empty unless Slurm names one
+/// A plan and the script rendered from it: what mlsub plan prints.
+struct PlannedJob {
+  Plan plan;
+  std::string script;
 };
 
-// Reads `sbatch --parsable` output: "JOBID" or "JOBID;CLUSTER", one line.
-// Anything else is an error that quotes what sbatch printed.
-Expected<Submitted> parse_parsable(std::string_view out);
+struct SubmitSettings {
+  enum class Mode {
+    submit,     // sbatch it
+    dry_run,    // write the folder, stop
+    test_only,  // write the folder, ask sbatch --test-only
+  };
+  Mode mode = Mode::submit;
+  std::string base_dir;                   // where job folders go (absolute)
+  std::vector<std::string> command_line;  // the request as typed, for its id and the journal
+  std::string cwd;                        // where mlsub runs
+  std::time_t now = 0;                    // names the folder, dates the record
+  std::optional<std::string> sbatch_export;  // $SBATCH_EXPORT, when set
+};
 
-// `sbatch --parsable --comment=COMMENT SCRIPT`, run without a shell.
-// Slurm's own message is passed through when it refuses.
-Expected<Submitted> sbatch_submit(const std::string& script, const std::string& comment,
-                                  std::chrono::milliseconds timeout);
+struct SubmitOutcome {
+  JobFolder folder{""};
+  std::vector<std::string> warnings;
+  std::string verdict;          // test_only: Slurm's answer
+  std::string sbatch_command;   // dry_run: the shell command that submits it as mlsub would
+  std::optional<Submitted> job;  // mode submit: the job, made now or adopted
+  bool adopted = false;         // the job of an earlier attempt, found by its comment
+  // The job exists, but its job-id file or journal line could not be
+  // written: say so, with the job id.
+  std::optional<Error> record_error;
+};
 
-// A stable name for one request (the same command in the same directory):
-// 16 hex digits. It goes into the job's comment, so that a retry after an
-// unclear failure can find the job that was made.
+/// Why nothing (or nothing certain) was submitted, and what the user
+/// should know besides the error (where the script is kept).
+struct SubmitFailure {
+  Error error;
+  std::string note;
+};
+
+/// A retry of a request whose sbatch failed unclearly (it hung, or answered
+/// without a job id) looks for the earlier job by its comment
+/// ("mlsub:" + request_id) before it submits, so it never makes two.
+tl::expected<SubmitOutcome, SubmitFailure> submit_job(const PlannedJob& job,
+                                                      const SubmitSettings& settings,
+                                                      SlurmClient& slurm, const Journal& journal);
+
+/// A stable name for one request (the same command in the same directory):
+/// 16 hex digits. It goes into the job's comment.
 std::string request_id(const std::vector<std::string>& command_line, const std::string& cwd);
 
-// The unfinished job whose comment is `comment`, if squeue lists one.
-Expected<std::optional<std::string>> find_job_by_comment(const std::string& comment,
-                                                         std::chrono::milliseconds timeout);
+/// The warning for an $SBATCH_EXPORT that keeps MLSUB_JOB_DIR from the job
+/// (NONE, or a list without ALL or it); nullopt when the job gets it.
+std::optional<std::string> export_warning(std::string_view sbatch_export);
 
-// `sbatch --test-only SCRIPT`: Slurm's verdict line when it would accept
-// the job; an error with Slurm's message when it would not.
-Expected<std::string> sbatch_test_only(const std::string& script,
-                                       std::chrono::milliseconds timeout);
+/// The job's state from squeue, else from scontrol; nullopt when Slurm has
+/// forgotten it.
+Expected<std::optional<JobState>> job_state(SlurmClient& slurm, const std::string& job_id);
 
-// A folder for one job, made whole or not at all: the files are written
-// into a hidden temporary folder in `base`, which is then renamed to
-// `base/NAME` (NAME-2, NAME-3, ... if taken). Returns the folder's path.
-Expected<std::string> create_job_folder(const std::string& base, const std::string& name,
-                                        const std::map<std::string, std::string>& files);
-
-// Where submissions are recorded: $MLSUB_JOURNAL, else
-// $XDG_DATA_HOME/mlsub/jobs.jsonl, else ~/.local/share/mlsub/jobs.jsonl.
-std::string journal_path();
-
-// Appends one JSON line, under an exclusive lock, and syncs it to disk, so
-// that concurrent submits never interleave or lose a line.
-Expected<void> append_journal(const std::string& path, const nlohmann::json& entry);
-
-// Reads the journal: one JSON object per line. A line that is not one
-// (a crash mid-write on a file system without O_APPEND atomicity, a hand
-// edit) is skipped and counted in `skipped`. A missing journal is empty.
-Expected<std::vector<nlohmann::json>> read_journal(const std::string& path, int& skipped);
-
-// Slurm's output file name for a job: the --output pattern with %j (job
-// id), %x (job name), %u (user) and %% filled in; relative to `cwd` when not
-// absolute. Other placeholders are an error naming them.
-Expected<std::string> output_file(const std::string& pattern, const std::string& job_id,
-                                  const std::string& job_name, const std::string& cwd);
+/// Polls the job until it finishes; `progress` sees every state on the way.
+/// Returns the final state; an error when Slurm forgets the job.
+Expected<JobState> wait_for_job(SlurmClient& slurm, const std::string& job_id,
+                                std::chrono::milliseconds poll,
+                                const std::function<void(const JobState&)>& progress);
 
 }  // namespace mlsub

@@ -6,12 +6,15 @@
 #include <chrono>
 #include <fmt/format.h>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <thread>
 
 #include "commands.hpp"
 #include "exit_codes.hpp"
 #include "jobs.hpp"
+#include "mlsub/job_folder.hpp"
+#include "mlsub/journal.hpp"
 #include "mlsub/submit.hpp"
 #include "output.hpp"
 #include "table.hpp"
@@ -20,36 +23,6 @@ namespace mlsub::cli {
 namespace {
 
 constexpr std::chrono::milliseconds k_timeout{30000};
-
-std::string text_of(const nlohmann::json& entry, const char* key) {
-  const auto it = entry.find(key);
-  return it != entry.end() && it->is_string() ? it->get<std::string>() : std::string();
-}
-
-Expected<std::vector<nlohmann::json>> journal() {
-  int skipped = 0;
-  auto entries = read_journal(journal_path(), skipped);
-  if (entries && skipped > 0) {
-    print_warning(fmt::format("{} line(s) of the journal {} are not valid and were skipped",
-                              skipped, journal_path()));
-  }
-  return entries;
-}
-
-std::optional<nlohmann::json> journal_entry(const std::vector<nlohmann::json>& entries,
-                                            const std::string& job_id) {
-  for (auto it = entries.rbegin(); it != entries.rend(); ++it) {
-    if (text_of(*it, "job_id") == job_id) {
-      return *it;
-    }
-  }
-  return std::nullopt;
-}
-
-int fail_with(const Error& e) {
-  print_error(e);
-  return exit_code_for(e.kind);
-}
 
 int bad_id(const std::string& id) {
   print_error(fmt::format("'{}' is not a Slurm job id (digits, like 123456)", id));
@@ -63,71 +36,100 @@ struct StatusOptions {
   bool json = false;
 };
 
+// The journal's records by job id (the latest of each).
+Expected<std::map<std::string, JobRecord>> journal_records(const Journal& journal) {
+  std::map<std::string, JobRecord> records;
+  auto skipped = journal.read([&records](const JobRecord& r) {
+    records.insert_or_assign(r.job_id, r);
+    return true;
+  });
+  if (!skipped) {
+    return tl::unexpected(skipped.error());
+  }
+  if (*skipped > 0) {
+    print_warning(fmt::format("{} line(s) of the journal {} are not valid and were skipped",
+                              *skipped, journal.path()));
+  }
+  return records;
+}
+
+// The named jobs, or (none named) the journal's jobs Slurm still schedules.
+Expected<std::vector<JobState>> states_of(SlurmClient& slurm, const std::vector<std::string>& ids,
+                                          const std::map<std::string, JobRecord>& records) {
+  if (ids.empty()) {
+    std::vector<std::string> all;
+    for (const auto& entry : records) {
+      all.push_back(entry.first);
+    }
+    return slurm.queued(all);
+  }
+  std::vector<JobState> states;
+  for (const auto& id : ids) {
+    auto s = job_state(slurm, id);
+    if (!s) {
+      return tl::unexpected(s.error());
+    }
+    states.push_back(s->value_or(
+        JobState{id, "UNKNOWN", "Slurm no longer knows this job", "", "", std::nullopt}));
+  }
+  return states;
+}
+
+void print_status_json(const std::vector<JobState>& states,
+                       const std::map<std::string, JobRecord>& records) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& s : states) {
+    const auto r = records.find(s.job_id);
+    out.push_back({{"job_id", s.job_id},
+                   {"state", s.state},
+                   {"reason", s.reason},
+                   {"elapsed", s.elapsed},
+                   {"nodes", s.nodes},
+                   {"exit_code", s.exit_code ? nlohmann::json(*s.exit_code) : nlohmann::json()},
+                   {"system", r != records.end() ? r->second.system : ""},
+                   {"folder", r != records.end() ? r->second.folder : ""}});
+  }
+  fmt::print("{}\n", out.dump(2));
+}
+
+void print_status_table(const std::vector<JobState>& states,
+                        const std::map<std::string, JobRecord>& records) {
+  Table table({"JOBID", "SYSTEM", "STATE", "REASON", "ELAPSED", "NODES", "FOLDER"});
+  for (const auto& s : states) {
+    const auto r = records.find(s.job_id);
+    const bool known = r != records.end();
+    table.add({s.job_id, known ? r->second.system : "-",
+               s.exit_code ? fmt::format("{} (exit {})", s.state, *s.exit_code) : s.state,
+               s.reason, s.elapsed.empty() ? "-" : s.elapsed, s.nodes.empty() ? "-" : s.nodes,
+               known ? r->second.folder : "-"});
+  }
+  fmt::print("{}", table.str());
+}
+
 int run_status(const StatusOptions& o) {
-  auto entries = journal();
-  if (!entries) {
-    return fail_with(entries.error());
+  const Journal journal(Journal::default_path());
+  auto records = journal_records(journal);
+  if (!records) {
+    return fail_with(records.error());
   }
   for (const auto& id : o.ids) {
     if (!is_job_id(id)) {
       return bad_id(id);
     }
   }
-  std::vector<JobState> states;
-  if (o.ids.empty()) {
-    // Jobs in the journal that Slurm still schedules.
-    std::vector<std::string> ids;
-    for (const auto& e : *entries) {
-      ids.push_back(text_of(e, "job_id"));
-    }
-    auto queued = queued_jobs(ids, k_timeout);
-    if (!queued) {
-      return fail_with(queued.error());
-    }
-    states = std::move(*queued);
-  } else {
-    for (const auto& id : o.ids) {
-      auto s = job_state(id, k_timeout);
-      if (!s) {
-        return fail_with(s.error());
-      }
-      states.push_back(s->value_or(JobState{id, "UNKNOWN", "Slurm no longer knows this job", "",
-                                            "", std::nullopt}));
-    }
+  auto slurm = make_slurm_client(k_timeout);
+  auto states = states_of(*slurm, o.ids, *records);
+  if (!states) {
+    return fail_with(states.error());
   }
   if (o.json) {
-    nlohmann::json out = nlohmann::json::array();
-    for (const auto& s : states) {
-      const auto e = journal_entry(*entries, s.job_id);
-      out.push_back({{"job_id", s.job_id},
-                     {"state", s.state},
-                     {"reason", s.reason},
-                     {"elapsed", s.elapsed},
-                     {"nodes", s.nodes},
-                     {"exit_code", s.exit_code ? nlohmann::json(*s.exit_code) : nlohmann::json()},
-                     {"system", e ? text_of(*e, "system") : ""},
-                     {"folder", e ? text_of(*e, "folder") : ""}});
-    }
-    fmt::print("{}\n", out.dump(2));
-    return k_exit_ok;
-  }
-  if (states.empty()) {
+    print_status_json(*states, *records);
+  } else if (states->empty()) {
     fmt::print("No unfinished jobs from the journal {} (mlsub status JOBID shows any job).\n",
-               journal_path());
-    return k_exit_ok;
+               journal.path());
+  } else {
+    print_status_table(*states, *records);
   }
-  Table table({"JOBID", "SYSTEM", "STATE", "REASON", "ELAPSED", "NODES", "FOLDER"});
-  for (const auto& s : states) {
-    const auto e = journal_entry(*entries, s.job_id);
-    std::string state = s.state;
-    if (s.exit_code) {
-      state += fmt::format(" (exit {})", *s.exit_code);
-    }
-    table.add({s.job_id, e ? text_of(*e, "system") : "-", state, s.reason,
-               s.elapsed.empty() ? "-" : s.elapsed, s.nodes.empty() ? "-" : s.nodes,
-               e ? text_of(*e, "folder") : "-"});
-  }
-  fmt::print("{}", table.str());
   return k_exit_ok;
 }
 
@@ -139,8 +141,9 @@ int run_cancel(const std::vector<std::string>& ids) {
       return bad_id(id);
     }
   }
+  auto slurm = make_slurm_client(k_timeout);
   for (const auto& id : ids) {
-    if (auto ok = cancel_job(id, k_timeout); !ok) {
+    if (auto ok = slurm->cancel(id); !ok) {
       return fail_with(ok.error());
     }
     print_note(fmt::format("asked Slurm to cancel job {}", id));
@@ -155,45 +158,54 @@ struct LogsOptions {
   bool follow = false;
 };
 
+// Prints what `path` holds past `offset`, and moves `offset` on. False
+// when the file is not there.
+bool print_from(const std::string& path, std::streamoff& offset) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return false;
+  }
+  in.seekg(offset);
+  std::string chunk(65536, '\0');
+  while (in.read(chunk.data(), static_cast<std::streamsize>(chunk.size())) || in.gcount() > 0) {
+    fwrite(chunk.data(), 1, static_cast<std::size_t>(in.gcount()), stdout);
+    offset += in.gcount();
+  }
+  std::fflush(stdout);
+  return true;
+}
+
+// The job's output file, from its journal record.
+Expected<std::string> output_of(const std::string& id) {
+  const Journal journal(Journal::default_path());
+  auto record = journal.find(id);
+  if (!record) {
+    return tl::unexpected(record.error());
+  }
+  if (!*record) {
+    return fail(ErrorKind::usage,
+                fmt::format("job {} is not in the journal {}; mlsub logs knows only jobs "
+                            "submitted with mlsub submit",
+                            id, journal.path()));
+  }
+  const JobRecord& r = **record;
+  return output_file(r.output, id, r.job_name, r.cwd);
+}
+
 int run_logs(const LogsOptions& o) {
   if (!is_job_id(o.id)) {
     return bad_id(o.id);
   }
-  auto entries = journal();
-  if (!entries) {
-    return fail_with(entries.error());
-  }
-  const auto entry = journal_entry(*entries, o.id);
-  if (!entry) {
-    print_error(fmt::format("job {} is not in the journal {}; mlsub logs knows only jobs "
-                            "submitted with mlsub submit",
-                            o.id, journal_path()));
-    return k_exit_usage;
-  }
-  auto path = output_file(text_of(*entry, "output"), o.id, text_of(*entry, "job_name"),
-                          text_of(*entry, "cwd"));
+  auto path = output_of(o.id);
   if (!path) {
     return fail_with(path.error());
   }
-  std::ifstream in;
+  auto slurm = make_slurm_client(k_timeout);
   std::streamoff offset = 0;
-  std::string chunk(65536, '\0');
   for (;;) {
-    // Read what is there now.
-    in.open(*path, std::ios::binary);
-    if (in) {
-      in.seekg(offset);
-      while (in.read(chunk.data(), static_cast<std::streamsize>(chunk.size())) ||
-             in.gcount() > 0) {
-        fwrite(chunk.data(), 1, static_cast<std::size_t>(in.gcount()), stdout);
-        offset += in.gcount();
-      }
-      std::fflush(stdout);
-    }
-    in.close();
-    in.clear();
+    const bool there = print_from(*path, offset);
     if (!o.follow) {
-      if (offset == 0 && !std::ifstream(*path)) {
+      if (!there) {
         print_error(fmt::format("{} does not exist (yet): the job may still be pending; "
                                 "mlsub status {} tells",
                                 *path, o.id));
@@ -201,16 +213,12 @@ int run_logs(const LogsOptions& o) {
       }
       return k_exit_ok;
     }
-    auto s = job_state(o.id, k_timeout);
+    auto s = job_state(*slurm, o.id);
     if (!s) {
       return fail_with(s.error());
     }
     if (!*s || is_finished((*s)->state)) {
-      // One last read for what was written before the end.
-      if (std::ifstream last{*path, std::ios::binary}) {
-        last.seekg(offset);
-        fmt::print("{}", std::string(std::istreambuf_iterator<char>(last), {}));
-      }
+      print_from(*path, offset);  // what was written before the end
       return k_exit_ok;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(500));
@@ -219,66 +227,24 @@ int run_logs(const LogsOptions& o) {
 
 }  // namespace
 
-bool is_job_id(const std::string& text) {
-  const auto underscore = text.find('_');
-  auto digits = [](std::string_view s) {
-    return !s.empty() && s.size() < 20 && s.find_first_not_of("0123456789") == std::string::npos;
-  };
-  if (underscore == std::string::npos) {
-    return digits(text);
-  }
-  return digits(std::string_view(text).substr(0, underscore)) &&
-         digits(std::string_view(text).substr(underscore + 1));
-}
-
-Expected<std::optional<JobState>> job_state(const std::string& job_id,
-                                            std::chrono::milliseconds timeout) {
-  auto queued = queued_jobs({job_id}, timeout);
-  if (!queued) {
-    return tl::unexpected(queued.error());
-  }
-  if (!queued->empty()) {
-    return std::optional<JobState>(queued->front());
-  }
-  return show_job(job_id, timeout);
-}
-
-Expected<JobState> wait_for_job(const std::string& job_id, std::chrono::milliseconds poll,
-                                std::chrono::milliseconds timeout) {
+std::function<void(const JobState&)> progress_printer() {
   const bool tty = isatty(STDERR_FILENO) != 0;
-  std::string last;
   const auto start = std::chrono::steady_clock::now();
-  for (;;) {
-    auto s = show_job(job_id, timeout);
-    if (!s) {
-      return tl::unexpected(s.error());
-    }
-    if (!*s) {
-      return fail(ErrorKind::slurm, fmt::format("Slurm no longer knows job {}; its output is in "
-                                                "the job folder",
-                                                job_id));
-    }
-    const JobState& st = **s;
+  return [tty, start, last = std::string()](const JobState& st) mutable {
     const auto seconds = std::chrono::duration_cast<std::chrono::seconds>(
                              std::chrono::steady_clock::now() - start)
                              .count();
-    const std::string line = fmt::format("job {}: {}{}{}", job_id, st.state,
+    const std::string line = fmt::format("job {}: {}{}{}", st.job_id, st.state,
                                          st.nodes.empty() ? "" : " on " + st.nodes,
                                          st.reason == "None" ? "" : " (" + st.reason + ")");
     if (tty) {
-      fmt::print(stderr, "\r\x1b[Kmlsub: {} [{} s]", line, seconds);
+      fmt::print(stderr, "\r\x1b[Kmlsub: {} [{} s]{}", line, seconds,
+                 is_finished(st.state) ? "\n" : "");
     } else if (line != last) {
       fmt::print(stderr, "mlsub: {}\n", line);
     }
     last = line;
-    if (is_finished(st.state)) {
-      if (tty) {
-        fmt::print(stderr, "\n");
-      }
-      return st;
-    }
-    std::this_thread::sleep_for(poll);
-  }
+  };
 }
 
 Command setup_status_command(CLI::App& root, const GlobalOptions&) {

@@ -1,5 +1,7 @@
 #include "output.hpp"
 
+#include "exit_codes.hpp"
+
 #include <cstdio>
 #include <fmt/format.h>
 #include <spdlog/sinks/stdout_sinks.h>
@@ -40,6 +42,11 @@ std::string printable(std::string_view line) {
 void print_error(const Error& error) { print_lines("error", error.message); }
 void print_error(const std::string& message) { print_lines("error", message); }
 void print_warning(const std::string& message) { print_lines("warning", message); }
+
+int fail_with(const Error& error) {
+  print_error(error);
+  return exit_code_for(error.kind);
+}
 
 void init_logging(bool verbose) {
   auto logger = spdlog::stderr_logger_st("mlsub");

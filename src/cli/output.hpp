@@ -13,6 +13,10 @@ namespace mlsub::cli {
 void print_error(const Error& error);
 void print_error(const std::string& message);
 void print_warning(const std::string& message);
+// Prints the error and returns its exit code (exit_codes.hpp): the ending
+// of every command that fails.
+int fail_with(const Error& error);
+
 // "mlsub: MESSAGE" on stderr: what happened, for a person watching.
 void print_note(const std::string& message);
 

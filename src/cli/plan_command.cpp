@@ -15,8 +15,9 @@
 
 #include "commands.hpp"
 #include "exit_codes.hpp"
+#include "mlsub/file.hpp"
 #include "mlsub/process.hpp"
-#include "mlsub/submit.hpp"
+#include "mlsub/slurm.hpp"
 #include "output.hpp"
 #include "plan_pipeline.hpp"
 #include "request_options.hpp"
@@ -47,14 +48,12 @@ std::string without_version(std::string text) {
 // --check FILE: exit 0 when FILE is what mlsub would write now, else print
 // a unified diff (by diff -u, from FILE to now) and exit k_exit_drift.
 int check_drift(const std::string& file, const std::string& script) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) {
-    print_error(fmt::format("--check: cannot read {}", file));
+  const auto old = read_file(file);
+  if (!old) {
+    print_error(fmt::format("--check: {}", old.error().message));
     return k_exit_io;
   }
-  std::ostringstream old;
-  old << in.rdbuf();
-  if (without_version(old.str()) == without_version(script)) {
+  if (without_version(*old) == without_version(script)) {
     return k_exit_ok;
   }
   std::string path = (std::filesystem::temp_directory_path() / "mlsub-check-XXXXXX").string();
@@ -69,7 +68,7 @@ int check_drift(const std::string& file, const std::string& script) {
   auto diff = written ? run_process({"diff", "-u", "--label", file, "--label",
                                      "what mlsub writes now", file, path},
                                     std::chrono::seconds(30))
-                      : Expected<ProcessResult>(fail(ErrorKind::io, "cannot write"));
+                      : tl::expected<ProcessResult, ProcessError>(tl::unexpected(ProcessError{}));
   std::remove(path.c_str());
   if (diff) {
     fmt::print("{}", diff->out);
@@ -94,7 +93,7 @@ int validate(const std::string& script) {
                        static_cast<ssize_t>(script.size());
   close(fd);
   Expected<std::string> verdict =
-      written ? sbatch_test_only(path, std::chrono::seconds(60))
+      written ? make_slurm_client(std::chrono::seconds(60))->test_only(path, SubmitFlags{})
               : fail(ErrorKind::io, "cannot write the script for --validate");
   std::remove(path.c_str());
   if (!verdict) {

@@ -8,15 +8,10 @@
 #include "environment.hpp"
 #include "mlsub/error.hpp"
 #include "mlsub/plan.hpp"
+#include "mlsub/submit.hpp"  // PlannedJob
 #include "request_options.hpp"
 
 namespace mlsub::cli {
-
-/// A plan and the script rendered from it.
-struct PlannedJob {
-  Plan plan;
-  std::string script;
-};
 
 Expected<PlannedJob> make_plan(const GlobalOptions& global, const RequestOptions& options);
 

@@ -197,7 +197,6 @@ Expected<Request> to_request(const RequestOptions& o, std::vector<std::string> c
   }
   r.monitor = !o.no_monitor;
   r.monitor_interval_seconds = o.monitor_interval.value_or(30);
-  r.job_dir = o.job_dir;
   r.modules = o.modules;
   r.venv = o.venv;
   r.container = o.container;

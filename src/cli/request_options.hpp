@@ -41,7 +41,6 @@ struct RequestOptions {
   std::optional<int> requeue_lead;
   bool no_monitor = false;
   std::optional<int> monitor_interval;
-  std::optional<std::string> job_dir;  // set by submit, not a flag
   std::string program;
   std::vector<std::string> args;
 };

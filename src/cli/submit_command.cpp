@@ -1,17 +1,14 @@
-// mlsub submit: plan, write the job folder, hand the script to sbatch, and
-// record the job in the journal.
+// mlsub submit: flags in, the plan made once, mlsub/submit.hpp does the
+// rest; this file prints what happened.
 
-#include <chrono>
+#include <cstdlib>
 #include <ctime>
 #include <filesystem>
-#include <fstream>
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 
 #include "commands.hpp"
-#include "jobs.hpp"
 #include "exit_codes.hpp"
-#include "mlsub/shell.hpp"
+#include "jobs.hpp"
 #include "mlsub/submit.hpp"
 #include "output.hpp"
 #include "plan_pipeline.hpp"
@@ -22,20 +19,6 @@ namespace fs = std::filesystem;
 namespace mlsub::cli {
 namespace {
 
-// Now, in UTC: for folder names (20261123-131500) or ISO 8601.
-std::string utc_stamp(bool iso) {
-  const std::time_t now = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&now, &tm);
-  char buffer[32];
-  if (iso) {
-    std::strftime(buffer, sizeof buffer, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  } else {
-    std::strftime(buffer, sizeof buffer, "%Y%m%d-%H%M%S", &tm);
-  }
-  return buffer;
-}
-
 struct SubmitOptions {
   RequestOptions request;
   std::string dir = "mlsub-jobs";
@@ -45,175 +28,120 @@ struct SubmitOptions {
   int timeout_s = 60;
 };
 
-// A retry after an unclear failure (sbatch hung, or answered without a job
-// id) must not make a second job. Such a failure leaves a marker named
-// after the request; the next submit of the same request looks for a job
-// with the request's comment before it submits.
-fs::path unclear_marker(const std::string& id) {
-  return fs::path(journal_path()).parent_path() / "unclear" / id;
-}
-
-void mark_unclear(const std::string& id) {
-  std::error_code ec;
-  fs::create_directories(unclear_marker(id).parent_path(), ec);
-  std::ofstream(unclear_marker(id)) << "\n";
-}
-
-nlohmann::json journal_entry(const GlobalOptions& global, const PlannedJob& planned,
-                             const Submitted& submitted, const std::string& folder,
-                             const std::string& cwd, const std::string& output) {
-  return {{"job_id", submitted.job_id},     {"cluster", submitted.cluster},
-          {"system", planned.plan.system},  {"partition", planned.plan.partition},
-          {"job_name", planned.plan.job_name}, {"folder", folder},
-          {"cwd", cwd},                      {"output", output},
-          {"command_line", global.command_line}, {"submitted_at", utc_stamp(true)}};
-}
-
-int fail_with(const Error& e) {
-  print_error(e);
-  return exit_code_for(e.kind);
-}
-
-int run_submit(const GlobalOptions& global, SubmitOptions o) {
-  const std::chrono::milliseconds timeout{static_cast<long>(o.timeout_s) * 1000};
-  // Plan once for the job's name, which names the folder; then again with
-  // Slurm's output files inside that folder (unless --output was given).
-  auto first = make_plan(global, o.request);
-  if (!first) {
-    return fail_with(first.error());
+// The mlsub plan command that prints the same script: "submit" becomes
+// "plan", and the flags only submit has are left out.
+std::vector<std::string> plan_command_line(const std::vector<std::string>& submit) {
+  std::vector<std::string> out;
+  bool program_args = false;
+  for (std::size_t i = 0; i < submit.size(); ++i) {
+    const std::string& word = submit[i];
+    program_args = program_args || word == "--";
+    if (!program_args) {
+      if (word == "submit") {
+        out.push_back("plan");
+        continue;
+      }
+      if (word == "--dry-run" || word == "--test-only" || word == "--wait" ||
+          word.rfind("--dir=", 0) == 0 || word.rfind("--timeout=", 0) == 0) {
+        continue;
+      }
+      if (word == "--dir" || word == "--timeout") {
+        ++i;  // and its value
+        continue;
+      }
+    }
+    out.push_back(word);
   }
-  const std::string folder_name =
-      fmt::format("{}-{}", first->plan.job_name, utc_stamp(false));
+  return out;
+}
+
+SubmitSettings settings_of(const GlobalOptions& global, const SubmitOptions& o) {
+  SubmitSettings s;
+  s.mode = o.dry_run     ? SubmitSettings::Mode::dry_run
+           : o.test_only ? SubmitSettings::Mode::test_only
+                         : SubmitSettings::Mode::submit;
   std::error_code ec;
-  const fs::path base = fs::absolute(o.dir, ec);
-  // The GPU monitor writes into the job folder.
-  o.request.job_dir = (base / folder_name).string();
-  const bool default_output = !o.request.output;
-  if (!o.request.output) {
-    // Array tasks each get a file: array job id _ task index.
-    const bool array = first->plan.array.has_value();
-    o.request.output = (base / folder_name / (array ? "slurm-%A_%a.out" : "slurm-%j.out")).string();
+  s.base_dir = fs::absolute(o.dir, ec).string();
+  s.command_line = global.command_line;
+  s.cwd = fs::current_path(ec).string();
+  s.now = std::time(nullptr);
+  if (const char* e = std::getenv("SBATCH_EXPORT"); e != nullptr) {
+    s.sbatch_export = e;
   }
-  auto planned = make_plan(global, o.request);
+  return s;
+}
+
+int report_failure(const SubmitFailure& f) {
+  print_error(f.error);
+  if (!f.note.empty()) {
+    print_note(f.note);
+  }
+  return exit_code_for(f.error.kind);
+}
+
+// After the job is in Slurm: its id on stdout, and --wait.
+int report_submitted(const SubmitOutcome& done, const Plan& plan, const SubmitOptions& o,
+                     SlurmClient& slurm) {
+  const std::string& id = done.job->job_id;
+  if (done.adopted) {
+    print_note(fmt::format("job {} from an earlier attempt of this request (whose sbatch "
+                           "failed unclearly) is already queued; not submitting it again",
+                           id));
+  }
+  if (done.record_error) {
+    print_error(*done.record_error);  // the job runs: say so, and where it is
+    fmt::print("{}\n", id);
+    return k_exit_io;
+  }
+  fmt::print("{}\n", id);
+  std::fflush(stdout);
+  print_note(fmt::format("submitted job {} on {}; folder {}", id, plan.system,
+                         done.folder.dir().string()));
+  if (!o.wait) {
+    return k_exit_ok;
+  }
+  auto end = wait_for_job(slurm, id, std::chrono::milliseconds(500), progress_printer());
+  if (!end) {
+    return fail_with(end.error());
+  }
+  if (end->state != "COMPLETED") {
+    print_error(fmt::format("job {} ended {}{}; its output is in {}", id, end->state,
+                            end->exit_code ? fmt::format(" with exit code {}", *end->exit_code) : "",
+                            done.folder.dir().string()));
+  }
+  return end->exit_code.value_or(end->state == "COMPLETED" ? 0 : 1);
+}
+
+int run_submit(const GlobalOptions& global, const SubmitOptions& o) {
+  GlobalOptions as_plan = global;
+  as_plan.command_line = plan_command_line(global.command_line);
+  auto planned = make_plan(as_plan, o.request);
   if (!planned) {
     return fail_with(planned.error());
   }
   for (const auto& w : planned->plan.warnings) {
     print_warning(w);
   }
-  std::map<std::string, std::string> files = {
-      {"job.sh", planned->script}, {"plan.json", to_json(planned->plan).dump(2) + "\n"}};
-  if (!planned->plan.sweep.empty()) {
-    // Which array task ran which arguments, for reading the results.
-    std::string table = "index\targuments\n";
-    for (std::size_t i = 0; i < planned->plan.sweep.size(); ++i) {
-      table += fmt::format("{}\t{}\n", i, shell_join(planned->plan.sweep[i]));
-    }
-    files.emplace("sweep.tsv", table);
+  auto slurm = make_slurm_client(std::chrono::seconds(o.timeout_s));
+  const Journal journal(Journal::default_path());
+  auto done = submit_job(*planned, settings_of(global, o), *slurm, journal);
+  if (!done) {
+    return report_failure(done.error());
   }
-  auto folder = create_job_folder(base.string(), folder_name, files);
-  if (!folder) {
-    return fail_with(folder.error());
+  for (const auto& w : done->warnings) {
+    print_warning(w);
   }
-  if (*folder != (base / folder_name).string()) {
-    // The name was taken (two submits in the same second): plan again so
-    // that Slurm's output and the GPU monitor's files go into this folder.
-    o.request.job_dir = *folder;
-    if (default_output) {
-      o.request.output =
-          (fs::path(*folder) / (first->plan.array ? "slurm-%A_%a.out" : "slurm-%j.out")).string();
-    }
-    planned = make_plan(global, o.request);
-    if (!planned) {
-      return fail_with(planned.error());
-    }
-    for (const auto& [name, text] :
-         {std::pair<std::string, std::string>{"job.sh", planned->script},
-          {"plan.json", to_json(planned->plan).dump(2) + "\n"}}) {
-      std::ofstream out(fs::path(*folder) / name, std::ios::binary);
-      out << text;
-      if (!out.flush()) {
-        return fail_with(Error{ErrorKind::io, fmt::format("cannot write {}/{}", *folder, name)});
-      }
-    }
-  }
-  const std::string script = (fs::path(*folder) / "job.sh").string();
-  const std::string cwd = fs::current_path(ec).string();
   if (o.dry_run) {
-    fmt::print("{}\n", script);
-    print_note(fmt::format("dry run: nothing was submitted; to submit: sbatch {}", script));
+    fmt::print("{}\n", done->folder.script().string());
+    print_note(fmt::format("dry run: nothing was submitted; to submit: {}",
+                           done->sbatch_command));
     return k_exit_ok;
   }
   if (o.test_only) {
-    auto verdict = sbatch_test_only(script, timeout);
-    if (!verdict) {
-      return fail_with(verdict.error());
-    }
-    fmt::print("{}\n", *verdict);
+    fmt::print("{}\n", done->verdict);
     return k_exit_ok;
   }
-  const std::string id = request_id(global.command_line, cwd);
-  const std::string comment = "mlsub:" + id;
-  std::optional<Submitted> submitted;
-  if (fs::exists(unclear_marker(id), ec)) {
-    auto earlier = find_job_by_comment(comment, timeout);
-    if (!earlier) {
-      return fail_with(earlier.error());
-    }
-    if (*earlier) {
-      print_note(fmt::format("job {} from an earlier attempt of this request (whose sbatch "
-                             "failed unclearly) is already queued; not submitting it again",
-                             **earlier));
-      submitted = Submitted{**earlier, ""};
-    }
-  }
-  if (!submitted) {
-    auto made = sbatch_submit(script, comment, timeout);
-    if (!made) {
-      print_error(made.error());
-      if (made.error().unclear) {
-        mark_unclear(id);
-        print_note(fmt::format("the job may or may not exist (squeue --me tells); running the "
-                               "same mlsub submit again will not submit it twice; the script is "
-                               "in {}",
-                               *folder));
-      } else {
-        print_note(fmt::format("nothing was submitted; the script is kept in {}", *folder));
-      }
-      return exit_code_for(made.error().kind);
-    }
-    submitted = *made;
-  }
-  fs::remove(unclear_marker(id), ec);
-  std::ofstream(fs::path(*folder) / "job-id") << submitted->job_id << "\n";
-  const std::string output = planned->plan.output.value_or("");
-  if (auto ok = append_journal(journal_path(),
-                               journal_entry(global, *planned, *submitted, *folder, cwd, output));
-      !ok) {
-    // The job runs; say so, and where it is, rather than hide it.
-    print_error(ok.error());
-    fmt::print("{}\n", submitted->job_id);
-    return k_exit_io;
-  }
-  fmt::print("{}\n", submitted->job_id);
-  std::fflush(stdout);
-  print_note(fmt::format("submitted job {} on {}; folder {}", submitted->job_id,
-                         planned->plan.system, *folder));
-  if (!o.wait) {
-    return k_exit_ok;
-  }
-  auto done = wait_for_job(submitted->job_id, std::chrono::milliseconds(500), timeout);
-  if (!done) {
-    return fail_with(done.error());
-  }
-  if (done->state != "COMPLETED") {
-    print_error(fmt::format("job {} ended {}{}; its output is in {}", submitted->job_id,
-                            done->state,
-                            done->exit_code ? fmt::format(" with exit code {}", *done->exit_code)
-                                            : "",
-                            *folder));
-  }
-  return done->exit_code.value_or(done->state == "COMPLETED" ? 0 : 1);
+  return report_submitted(*done, planned->plan, o, *slurm);
 }
 
 }  // namespace
@@ -242,7 +170,7 @@ Command setup_submit_command(CLI::App& root, const GlobalOptions& global) {
         "Examples:\n"
         "  mlsub submit --system lumi --gpus 8 --account project_465000123 train.py -- --lr 3e-4\n"
         "  mlsub submit --system roihu --gpus 4 --test-only train.py\n"
-        "  mlsub submit --system puhti --gpus 1 --dry-run train.py\n"
+        "  mlsub submit --system roihu --gpus 1 --dry-run train.py\n"
         "\n"
         "Prints the job id on stdout. Every submission is recorded in the journal,\n"
         "$MLSUB_JOURNAL or ~/.local/share/mlsub/jobs.jsonl (one JSON object a line).\n"

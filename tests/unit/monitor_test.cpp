@@ -5,7 +5,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "mlsub/monitor.hpp"
+#include "mlsub/report.hpp"
 
 using namespace mlsub;
 

@@ -173,7 +173,6 @@ TEST_CASE("the GPU monitor: on by default, per vendor, off with --no-monitor", "
     r.gpus = 16;
     r.program = "train.py";
     r.monitor_interval_seconds = 7;
-    r.job_dir = "/scratch/p/jobs/train-1";
     auto plan = plan_job(*s, r);
     REQUIRE(plan);
     CHECK(plan->monitor.enabled);
@@ -187,7 +186,7 @@ TEST_CASE("the GPU monitor: on by default, per vendor, off with --no-monitor", "
     auto script = set->render(*plan, "test");
     REQUIRE(script);
     INFO(*script);
-    CHECK_THAT(*script, Catch::Contains("export MLSUB_JOB_DIR=${MLSUB_JOB_DIR:-/scratch/p/jobs/train-1}"));
+    CHECK_THAT(*script, Catch::Contains("export MLSUB_JOB_DIR=${MLSUB_JOB_DIR:-$SLURM_SUBMIT_DIR/mlsub-$SLURM_JOB_ID}"));
     CHECK_THAT(*script, Catch::Contains("srun --overlap --nodes=\"$SLURM_NNODES\" --ntasks=\"$SLURM_NNODES\" --ntasks-per-node=1 bash -c mlsub_sample \\\n"));
     CHECK_THAT(*script, Catch::Contains("trap mlsub_monitor_stop EXIT"));
     CHECK_THAT(*script, Catch::Contains(amd ? "sleep 7" : "-l 7"));

@@ -1,8 +1,6 @@
 #include <catch2/catch.hpp>
 
-#include "mlsub/slurm_jobs.hpp"
-#include "mlsub/submit.hpp"
-#include "temp_dir.hpp"
+#include "mlsub/slurm.hpp"
 
 using namespace mlsub;
 
@@ -50,53 +48,29 @@ TEST_CASE("finished states are the ones after which a job never runs") {
   CHECK_FALSE(is_finished("COMPLETING"));
 }
 
-TEST_CASE("request_id is stable and tells requests apart") {
-  const std::vector<std::string> cmd = {"mlsub", "submit", "--system", "lumi", "train.py"};
-  CHECK(request_id(cmd, "/home/a") == request_id(cmd, "/home/a"));
-  CHECK(request_id(cmd, "/home/a").size() == 16);
-  CHECK(request_id(cmd, "/home/a") != request_id(cmd, "/home/b"));
-  CHECK(request_id({"mlsub", "ab", "c"}, "/") != request_id({"mlsub", "a", "bc"}, "/"));
+TEST_CASE("one squeue splitter: at most N fields, the last takes the rest") {
+  const auto rows = split_squeue("12|RUNNING|None|1:02|n1\n13|PENDING|Priority||\nbroken\n"
+                                 "14|a|b|c|d|e\n",
+                                 5);
+  REQUIRE(rows.size() == 3);
+  CHECK(rows[0] == std::vector<std::string>{"12", "RUNNING", "None", "1:02", "n1"});
+  CHECK(rows[1] == std::vector<std::string>{"13", "PENDING", "Priority", "", ""});
+  CHECK(rows[2][4] == "d|e");
+  const auto comments = split_squeue("7|mlsub:abc\n8|\n9|x|y\n", 2);
+  REQUIRE(comments.size() == 3);
+  CHECK(comments[0][1] == "mlsub:abc");
+  CHECK(comments[2][1] == "x|y");
 }
 
-TEST_CASE("output_file fills in Slurm's placeholders") {
-  CHECK(*output_file("/j/slurm-%j.out", "42", "train", "/w") == "/j/slurm-42.out");
-  CHECK(*output_file("logs/%x-%j.out", "42", "train", "/w") == "/w/logs/train-42.out");
-  CHECK(*output_file("100%%-%j", "7", "x", "/w") == "/w/100%-7");
-  const auto array = output_file("%A_%a.out", "7", "x", "/w");
-  REQUIRE_FALSE(array);
-  CHECK(array.error().message.find("%A is not supported") != std::string::npos);
-}
-
-TEST_CASE("the journal keeps whole lines and skips broken ones") {
-  const mlsub::test::TempDir tmp;
-  const std::string path = (tmp.path() / "sub" / "jobs.jsonl").string();
-  int skipped = -1;
-  REQUIRE(read_journal(path, skipped)->empty());
-  REQUIRE(append_journal(path, {{"job_id", "1"}, {"system", "lumi"}}));
-  REQUIRE(append_journal(path, {{"job_id", "2"}, {"note", "line\nbreak"}}));
-  std::ofstream(path, std::ios::app) << "{\"job_id\": 3\n{not json\n";
-  const auto entries = read_journal(path, skipped);
-  REQUIRE(entries);
-  REQUIRE(entries->size() == 2);
-  CHECK((*entries)[1]["note"] == "line\nbreak");
-  CHECK(skipped == 2);
-}
-
-TEST_CASE("a job folder appears whole, under a free name") {
-  const mlsub::test::TempDir tmp;
-  const std::string base = (tmp.path() / "jobs").string();
-  const auto first = create_job_folder(base, "train-1", {{"job.sh", "#!/bin/bash\n"}});
-  REQUIRE(first);
-  const auto second = create_job_folder(base, "train-1", {{"job.sh", "#!/bin/bash\n"}});
-  REQUIRE(second);
-  CHECK(*first != *second);
-  CHECK(second->substr(second->size() - 2) == "-2");
-  int entries = 0;
-  for ([[maybe_unused]] const auto& e : std::filesystem::directory_iterator(base)) {
-    ++entries;
+TEST_CASE("job ids: digits, or digits_digits for an array task") {
+  CHECK(is_job_id("123456"));
+  CHECK(is_job_id("12_3"));
+  for (const char* bad : {"", "1;id", "12_", "_3", "-1", "123456789012345678901", "1_2_3"}) {
+    CHECK_FALSE(is_job_id(bad));
   }
-  CHECK(entries == 2);  // no temporary folder left behind
-  const auto bad = create_job_folder("/proc/mlsub-no", "x", {});
-  REQUIRE_FALSE(bad);
-  CHECK(bad.error().kind == ErrorKind::io);
+}
+
+TEST_CASE("Slurm's messages come out on one line") {
+  CHECK(slurm_message("  sbatch: error: a\nsbatch: error: b\n") == "sbatch: error: a sbatch: error: b");
+  CHECK(slurm_message("\n") == "(no message)");
 }

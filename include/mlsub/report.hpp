@@ -1,14 +1,18 @@
 #pragma once
-// The GPU monitor's files, read back: parsing the samplers' CSV
-// (nvidia-smi --format=csv, rocm-smi --csv with a timestamp column put in
-// front by the script), per-GPU statistics, advice, and the pictures
-// (terminal sparkline, SVG). Pure functions: no files, no clock.
+// mlsub report: the GPU monitor's files, read back. Parsing the samplers'
+// CSV (nvidia-smi --format=csv, rocm-smi --csv with a timestamp column put
+// in front by the script: src/report/samples.cpp), per-GPU statistics
+// (stats.cpp), advice (advice.cpp) and the pictures (terminal sparkline,
+// SVG: chart.cpp) are pure functions: no files, no clock. Finding a job's
+// files through the journal and its folder is job_samples.cpp.
 
+#include <filesystem>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "mlsub/error.hpp"
+#include "mlsub/journal.hpp"
 
 namespace mlsub {
 
@@ -98,5 +102,24 @@ std::string sparkline(const std::vector<double>& values, int width, bool ascii);
 /// A line chart of utilisation over time, one line per GPU, as a
 /// standalone SVG document.
 std::string utilization_svg(const std::vector<GpuStats>& gpus, const std::string& title);
+
+/// Everything mlsub report shows about one job.
+struct JobReport {
+  std::string job_id;
+  std::filesystem::path folder;
+  ReportContext context;
+  std::vector<GpuStats> gpus;  // by node, then GPU index
+  JobStats job;
+  std::vector<Advice> advice;
+  std::string energy_counter_text;  // what the GPUs' own counters said; "" none
+  int skipped_lines = 0;            // lines of the samples that were not readings
+};
+
+/// Reads one job's samples and works out the report. `target` is a job id
+/// (its folder from the journal; an array task's samples in a recent job's
+/// folder; else ./mlsub-JOBID, where a script from mlsub plan puts them) or
+/// a job folder. Errors: usage for a target that names nothing, io for
+/// missing or unreadable samples.
+Expected<JobReport> build_report(const std::string& target, const Journal& journal);
 
 }  // namespace mlsub

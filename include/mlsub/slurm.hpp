@@ -1,0 +1,104 @@
+#pragma once
+// Slurm behind an interface (ninja's CommandRunner): everything mlsub asks
+// Slurm goes through a SlurmClient, so the rules built on top of it (retry
+// adoption, waiting, status) can be tested with a fake. The real client
+// runs sbatch, squeue, scontrol and scancel without a shell
+// (mlsub/process.hpp); the parsers of their output are pure and public.
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "mlsub/error.hpp"
+#include "mlsub/process.hpp"
+
+namespace mlsub {
+
+/// A job as Slurm reports it.
+struct JobState {
+  std::string job_id;
+  std::string state;     // PENDING, RUNNING, COMPLETED, FAILED, CANCELLED, TIMEOUT, ...
+  std::string reason;    // why it waits or ended, "None" if nothing to say
+  std::string elapsed;   // as Slurm prints it, e.g. 1:02:03
+  std::string nodes;     // node list, or "" while pending
+  std::optional<int> exit_code;  // once finished: the batch script's exit status
+};
+
+/// What sbatch answered: the job id, and the cluster when it names one.
+struct Submitted {
+  std::string job_id;
+  std::string cluster;
+};
+
+/// What goes on sbatch's command line and into its environment, besides
+/// the script. Command-line options override the script's #SBATCH lines.
+struct SubmitFlags {
+  std::string comment;                 // --comment (empty: none)
+  std::optional<std::string> output;   // --output
+  std::vector<std::string> environment;  // NAME=VALUE for sbatch (and, by --export, the job)
+};
+
+class SlurmClient {
+ public:
+  virtual ~SlurmClient() = default;
+  /// `sbatch --parsable`. An error with `unclear` set when the job may
+  /// exist all the same (sbatch hung, or answered without a job id).
+  virtual Expected<Submitted> submit(const std::string& script, const SubmitFlags& flags) = 0;
+  /// `sbatch --test-only`: Slurm's verdict line when it would accept the
+  /// job; an error with Slurm's message when it would not.
+  virtual Expected<std::string> test_only(const std::string& script, const SubmitFlags& flags) = 0;
+  /// The jobs among `ids` that Slurm still schedules (pending, running,
+  /// completing); ids it does not list are left out.
+  virtual Expected<std::vector<JobState>> queued(const std::vector<std::string>& ids) = 0;
+  /// `scontrol show job`: nullopt (not an error) when Slurm has forgotten it.
+  virtual Expected<std::optional<JobState>> show(const std::string& id) = 0;
+  virtual Expected<void> cancel(const std::string& id) = 0;
+  /// The unfinished job whose comment is `comment`, if there is one.
+  virtual Expected<std::optional<std::string>> find_by_comment(const std::string& comment) = 0;
+};
+
+/// The client that runs Slurm's commands, each limited to `timeout`.
+std::unique_ptr<SlurmClient> make_slurm_client(std::chrono::milliseconds timeout);
+
+// ---- pure parsers (src/slurm/parse.cpp) -----------------------------------
+
+/// Reads `sbatch --parsable` output: "JOBID" or "JOBID;CLUSTER", one line.
+/// Anything else is an error that quotes what sbatch printed.
+Expected<Submitted> parse_parsable(std::string_view out);
+
+/// What `sbatch --parsable` answered, read: the job; "sbatch refused the
+/// job: MESSAGE" when it failed; an error with `unclear` set when it
+/// succeeded without a job id (the job may exist).
+Expected<Submitted> read_sbatch_answer(const ProcessResult& answer);
+
+/// A Slurm command that gave no result, as an Error that says what to do.
+/// One that timed out may still have done its work: `unclear` is set.
+Error slurm_process_error(const ProcessError& e, std::chrono::milliseconds timeout);
+
+/// True for states after which a job never runs again.
+bool is_finished(std::string_view state);
+
+/// One record of `scontrol show job --oneliner`: Key=Value words.
+std::map<std::string, std::string> parse_scontrol_record(std::string_view line);
+
+/// JobState from a parsed record (JobId, JobState, Reason, RunTime,
+/// NodeList, ExitCode).
+JobState job_state_from_record(const std::map<std::string, std::string>& record);
+
+/// squeue output (`--noheader --format` with fields joined by '|'): each
+/// line split into at most `fields` fields, the last taking the rest of the
+/// line; lines with fewer are left out.
+std::vector<std::vector<std::string>> split_squeue(std::string_view out, std::size_t fields);
+
+/// A Slurm command's message on one line: trimmed, line breaks as spaces,
+/// "(no message)" when empty.
+std::string slurm_message(std::string_view text);
+
+/// Slurm job ids are digits, or digits_digits for an array task.
+bool is_job_id(std::string_view text);
+
+}  // namespace mlsub

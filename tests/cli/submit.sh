@@ -1,0 +1,48 @@
+#!/bin/bash
+# mlsub submit without Slurm: --dry-run writes the job folder, and the
+# script in it is byte for byte what mlsub plan prints for the same
+# request, so plan --check holds for it. The folder reaches the job from
+# outside the script (sbatch --output, MLSUB_JOB_DIR); an SBATCH_EXPORT
+# that would drop MLSUB_JOB_DIR is warned about.
+. "$(dirname "$0")/lib.sh"
+export MLSUB_JOURNAL=$work/jobs.jsonl
+unset SBATCH_EXPORT
+
+# same_as_plan SYSTEM ARGS...: submit --dry-run, then plan with the same
+# request; job.sh must equal plan's stdout.
+same_as_plan() {
+  run submit --dry-run --dir "$work/jobs" "$@"
+  expect_rc 0
+  local script
+  script=$(cat "$out")
+  run plan "$@"
+  expect_rc 0
+  if cmp -s "$script" "$out"; then ok; else
+    bad "job.sh differs from mlsub plan's output: $(diff "$script" "$out" | head -5)"
+  fi
+  run plan --check "$script" "$@"
+  expect_rc 0
+}
+same_as_plan --system lumi --gpus 8 --account project_465000123 train.py -- --lr 3e-4 'a b'
+same_as_plan --system roihu --nodes 2 --gpus-per-node 4 --launcher torchrun train.py
+same_as_plan --system alvis --gpus 1 --gpu-type A40 --sweep 'lr=1e-3,1e-4' train.py
+same_as_plan --system mahti --gpus 1 --output 'logs/%x-%j.out' --no-monitor train.py
+
+# The dry run says how to submit it as mlsub would: the folder from outside.
+run submit --dry-run --dir "$work/jobs" --system roihu --gpus 1 train.py
+expect_rc 0
+folder=$(dirname "$(cat "$out")")
+expect_stderr_has "dry run: nothing was submitted; to submit: MLSUB_JOB_DIR=$folder sbatch --output=$folder/slurm-%j.out $folder/job.sh"
+if grep -q "$folder" "$folder/job.sh"; then bad "job.sh names its folder"; else ok; fi
+if [ -e "$MLSUB_JOURNAL" ]; then bad "a dry run wrote the journal"; else ok; fi
+
+# SBATCH_EXPORT that drops MLSUB_JOB_DIR: a warning; ALL or naming it: none.
+SBATCH_EXPORT=NONE run submit --dry-run --dir "$work/jobs" --system roihu --gpus 1 train.py
+expect_rc 0
+expect_stderr_has "mlsub: warning: SBATCH_EXPORT=NONE keeps MLSUB_JOB_DIR from the job"
+for value in ALL "HOME,MLSUB_JOB_DIR"; do
+  SBATCH_EXPORT=$value run submit --dry-run --dir "$work/jobs" --system roihu --gpus 1 train.py
+  expect_rc 0
+  if grep -q "SBATCH_EXPORT" "$err"; then bad "SBATCH_EXPORT=$value warned"; else ok; fi
+done
+finish
