@@ -120,7 +120,7 @@ int run(int argc, char** argv) {
       "  mlsub systems\n"
       "  mlsub show lumi\n"
       "  mlsub plan --system lumi --gpus 8 train.py -- --epochs 10 --lr 3e-4\n"
-      "  mlsub plan --system puhti --gpus 1 --explain examples/train.py\n"
+      "  mlsub plan --system roihu --gpus 1 --explain examples/train.py\n"
       "  mlsub check --system lumi job.sh\n"
       "  mlsub report 123456\n"
       "  mlsub doctor /scratch/project_465000123/data\n"

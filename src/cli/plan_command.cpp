@@ -165,9 +165,9 @@ Command setup_plan_command(CLI::App& root, const GlobalOptions& global) {
     app->footer(
         "Examples:\n"
         "  mlsub plan --system lumi --gpus 8 train.py -- --epochs 10 --lr 3e-4\n"
-        "  mlsub plan --system puhti --gpus 1 --time 30 --account project_2001234 train.py\n"
+        "  mlsub plan --system roihu --gpus 1 --time 30 --account project_2001234 train.py\n"
         "  mlsub plan --system alvis --gpu-type A100 --nodes 2 --gpus-per-node 4 train.py\n"
-        "  mlsub plan --system mahti --gpus 2 --explain train.py > job.sh\n"
+        "  mlsub plan --system roihu --gpus 4 --explain train.py > job.sh\n"
         "\n"
         "The script goes to stdout, warnings and --explain to stderr. Arguments for\n"
         "the program go after --. Exit codes: 0 ok, 2 usage, 3 the system cannot\n"
