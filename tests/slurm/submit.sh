@@ -61,6 +61,12 @@ out1=$(cat "$work"/jobs/hello-*/slurm-"$job1".out 2>/dev/null)
 ranks=$(sort "$work"/jobs/hello-*/slurm-"$job2".out 2>/dev/null | cut -d' ' -f1-4 | tr '\n' ' ')
 [ "$ranks" = "rank=0 local=0 world=4 node=lumi-real1 rank=1 local=1 world=4 node=lumi-real1 rank=2 local=0 world=4 node=lumi-real2 rank=3 local=1 world=4 node=lumi-real2 " ] &&
   ok || bad "2-node job printed: $ranks"
+# The submitted script is what mlsub plan prints for the same request: the
+# folder reached the job from outside it (--output, MLSUB_JOB_DIR).
+folder1=$(dirname "$(grep -lx "$job1" "$work"/jobs/hello-*/job-id)")
+"$MLSUB" plan --system lumi --gpus 1 "${acct[@]}" ./hello.sh -- 'a b' '$(id)' >"$work/plan1.sh" 2>/dev/null
+cmp -s "$work/plan1.sh" "$folder1/job.sh" && ok || bad "job.sh of job $job1 is not mlsub plan's output"
+[ -s "$folder1/slurm-$job1.out" ] && ok || bad "job $job1 wrote no output in its folder $folder1"
 [ "$(wc -l <"$MLSUB_JOURNAL")" -eq 2 ] && ok || bad "journal has $(wc -l <"$MLSUB_JOURNAL") lines, expected 2"
 /usr/bin/python3 -c 'import json,sys; [json.loads(l)["job_id"] for l in open(sys.argv[1])]' "$MLSUB_JOURNAL" && ok || bad "journal lines are not JSON"
 grep -q "\"job_id\":\"$job2\"" "$MLSUB_JOURNAL" && ok || bad "job $job2 is not in the journal"
