@@ -89,4 +89,15 @@ Expected<JobState> wait_for_job(SlurmClient& slurm, const std::string& job_id,
                                 std::chrono::milliseconds poll,
                                 const std::function<void(const JobState&)>& progress);
 
+/// The job's output file from its journal record: Slurm's --output pattern
+/// filled in. A usage error when the journal does not hold the job.
+Expected<std::string> job_output_file(const Journal& journal, const std::string& job_id);
+
+/// Hands what `path` holds to `sink`; with `follow`, also what the job
+/// writes until Slurm says it has ended (asked every `poll`). An io error
+/// when the file does not exist and `follow` is off.
+Expected<void> follow_output(SlurmClient& slurm, const std::string& job_id, const std::string& path,
+                             bool follow, std::chrono::milliseconds poll,
+                             const std::function<void(std::string_view)>& sink);
+
 }  // namespace mlsub

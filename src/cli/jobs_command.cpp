@@ -5,10 +5,8 @@
 
 #include <chrono>
 #include <fmt/format.h>
-#include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
-#include <thread>
 
 #include "commands.hpp"
 #include "exit_codes.hpp"
@@ -158,71 +156,21 @@ struct LogsOptions {
   bool follow = false;
 };
 
-// Prints what `path` holds past `offset`, and moves `offset` on. False
-// when the file is not there.
-bool print_from(const std::string& path, std::streamoff& offset) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    return false;
-  }
-  in.seekg(offset);
-  std::string chunk(65536, '\0');
-  while (in.read(chunk.data(), static_cast<std::streamsize>(chunk.size())) || in.gcount() > 0) {
-    fwrite(chunk.data(), 1, static_cast<std::size_t>(in.gcount()), stdout);
-    offset += in.gcount();
-  }
-  std::fflush(stdout);
-  return true;
-}
-
-// The job's output file, from its journal record.
-Expected<std::string> output_of(const std::string& id) {
-  const Journal journal(Journal::default_path());
-  auto record = journal.find(id);
-  if (!record) {
-    return tl::unexpected(record.error());
-  }
-  if (!*record) {
-    return fail(ErrorKind::usage,
-                fmt::format("job {} is not in the journal {}; mlsub logs knows only jobs "
-                            "submitted with mlsub submit",
-                            id, journal.path()));
-  }
-  const JobRecord& r = **record;
-  return output_file(r.output, id, r.job_name, r.cwd);
-}
-
 int run_logs(const LogsOptions& o) {
   if (!is_job_id(o.id)) {
     return bad_id(o.id);
   }
-  auto path = output_of(o.id);
+  auto path = job_output_file(Journal(Journal::default_path()), o.id);
   if (!path) {
     return fail_with(path.error());
   }
   auto slurm = make_slurm_client(k_timeout);
-  std::streamoff offset = 0;
-  for (;;) {
-    const bool there = print_from(*path, offset);
-    if (!o.follow) {
-      if (!there) {
-        print_error(fmt::format("{} does not exist (yet): the job may still be pending; "
-                                "mlsub status {} tells",
-                                *path, o.id));
-        return k_exit_io;
-      }
-      return k_exit_ok;
-    }
-    auto s = job_state(*slurm, o.id);
-    if (!s) {
-      return fail_with(s.error());
-    }
-    if (!*s || is_finished((*s)->state)) {
-      print_from(*path, offset);  // what was written before the end
-      return k_exit_ok;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(500));
-  }
+  auto done = follow_output(*slurm, o.id, *path, o.follow, std::chrono::milliseconds(500),
+                            [](std::string_view text) {
+                              fwrite(text.data(), 1, text.size(), stdout);
+                              std::fflush(stdout);
+                            });
+  return done ? k_exit_ok : fail_with(done.error());
 }
 
 }  // namespace

@@ -7,15 +7,12 @@
 #include <fmt/format.h>
 
 #include "mlsub/file.hpp"
+#include "mlsub/slurm.hpp"
 
 namespace fs = std::filesystem;
 
 namespace mlsub {
 namespace {
-
-bool all_digits(std::string_view s) {
-  return !s.empty() && s.find_first_not_of("0123456789") == std::string_view::npos;
-}
 
 // Where a taken name's renames stop.
 constexpr int k_max_suffix = 1000;
@@ -63,8 +60,11 @@ std::optional<std::pair<std::string, std::string>> JobFolder::parse_samples_name
   }
   const std::string_view core = name.substr(4, name.size() - 8);
   const auto dash = core.find('-');
-  if (dash == std::string_view::npos || dash + 1 == core.size() ||
-      !all_digits(core.substr(0, dash))) {
+  if (dash == std::string_view::npos || dash + 1 == core.size()) {
+    return std::nullopt;
+  }
+  const std::string_view job_id = core.substr(0, dash);  // $SLURM_JOB_ID: digits
+  if (!is_job_id(job_id) || job_id.find('_') != std::string_view::npos) {
     return std::nullopt;
   }
   return std::make_pair(std::string(core.substr(0, dash)), std::string(core.substr(dash + 1)));

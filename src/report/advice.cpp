@@ -7,6 +7,28 @@
 
 namespace mlsub {
 
+namespace {
+
+// Low utilisation: the GPUs wait, usually for the data loader.
+Advice feed_faster(const JobStats& job, const ReportContext& c) {
+  std::string cpus;
+  if (c.cpus_per_gpu > 0) {
+    cpus = fmt::format(" ({}'s rule is {} CPUs per GPU{})", c.system.empty() ? "the site" : c.system,
+                       c.cpus_per_gpu,
+                       c.cpus_per_task > 0 ? fmt::format("; the job had {} per task", c.cpus_per_task)
+                                           : "");
+  }
+  return {fmt::format("feed the GPUs faster: more data-loader workers, "
+                      "DataLoader(num_workers=int(os.environ[\"MLSUB_NUM_WORKERS\"])){}, "
+                      "and check the data layout with mlsub doctor DATA_DIR",
+                      cpus),
+          fmt::format("mean GPU utilisation is {:.0f} %, under 50 %: the GPUs mostly wait, "
+                      "usually for the data loader",
+                      job.mean_utilization)};
+}
+
+}  // namespace
+
 std::vector<Advice> advise(const std::vector<GpuStats>& gpus, const JobStats& job,
                            const ReportContext& c) {
   std::vector<Advice> out;
@@ -26,21 +48,7 @@ std::vector<Advice> advise(const std::vector<GpuStats>& gpus, const JobStats& jo
                    fmt::format("one GPU is busy and the other {} are idle (under 10 %)",
                                gpus.size() - 1)});
   } else if (job.mean_utilization < 50) {
-    std::string cpus;
-    if (c.cpus_per_gpu > 0) {
-      cpus = fmt::format(" ({}'s rule is {} CPUs per GPU{})", c.system.empty() ? "the site" : c.system,
-                         c.cpus_per_gpu,
-                         c.cpus_per_task > 0 ? fmt::format("; the job had {} per task", c.cpus_per_task)
-                                             : "");
-    }
-    out.push_back(
-        {fmt::format("feed the GPUs faster: more data-loader workers, "
-                     "DataLoader(num_workers=int(os.environ[\"MLSUB_NUM_WORKERS\"])){}, "
-                     "and check the data layout with mlsub doctor DATA_DIR",
-                     cpus),
-         fmt::format("mean GPU utilisation is {:.0f} %, under 50 %: the GPUs mostly wait, "
-                     "usually for the data loader",
-                     job.mean_utilization)});
+    out.push_back(feed_faster(job, c));
   }
   // Memory far below the GPU's.
   double peak = 0, total = 0;

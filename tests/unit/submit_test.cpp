@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <functional>
 
 #include "mlsub/file.hpp"
 #include "mlsub/submit.hpp"
@@ -28,6 +29,7 @@ class FakeSlurm final : public SlurmClient {
   SubmitFlags last_flags;
   std::vector<std::pair<std::string, std::string>> queue;  // id, comment
   std::vector<JobState> states;                            // show() answers, in turn
+  std::function<void()> on_queued;                         // runs before each squeue
 
   Expected<Submitted> submit(const std::string& script, const SubmitFlags& flags) override {
     ++submits;
@@ -56,6 +58,9 @@ class FakeSlurm final : public SlurmClient {
     return std::string("sbatch: Job 77 to start at 2026-12-01T10:00:00");
   }
   Expected<std::vector<JobState>> queued(const std::vector<std::string>& ids) override {
+    if (on_queued) {
+      on_queued();
+    }
     std::vector<JobState> out;
     for (const auto& [id, comment] : queue) {
       if (std::find(ids.begin(), ids.end(), id) != ids.end()) {
@@ -316,4 +321,36 @@ TEST_CASE("request_id is stable and tells requests apart") {
   CHECK(request_id(cmd, "/home/a").size() == 16);
   CHECK(request_id(cmd, "/home/a") != request_id(cmd, "/home/b"));
   CHECK(request_id({"mlsub", "ab", "c"}, "/") != request_id({"mlsub", "a", "bc"}, "/"));
+}
+
+TEST_CASE("logs: the output file from the journal, followed until the job ends") {
+  Setup s;
+  FakeSlurm slurm;
+  const auto done = submit_job(planned(), s.settings, slurm, s.journal);
+  REQUIRE(done);
+  const auto path = job_output_file(s.journal, "1001");
+  REQUIRE(path);
+  CHECK(*path == done->folder.dir().string() + "/slurm-1001.out");
+  const auto unknown = job_output_file(s.journal, "999");
+  REQUIRE_FALSE(unknown);
+  CHECK(unknown.error().kind == ErrorKind::usage);
+  std::string seen;
+  const auto sink = [&seen](std::string_view text) { seen += text; };
+  const auto missing = follow_output(slurm, "1001", *path, false, std::chrono::milliseconds(0), sink);
+  REQUIRE_FALSE(missing);
+  CHECK(missing.error().kind == ErrorKind::io);
+  std::ofstream(*path) << "epoch 1\n";
+  // Following: while squeue lists the job, what it writes is read; after
+  // the poll that finds it ended, what it wrote last is read too.
+  int polls = 0;
+  slurm.on_queued = [&] {
+    std::ofstream(*path, std::ios::app) << "epoch " << (polls + 2) << "\n";
+    if (++polls == 2) {
+      slurm.queue.clear();
+      slurm.states = {{"1001", "COMPLETED", "None", "0:05", "n1", 0}};
+    }
+  };
+  REQUIRE(follow_output(slurm, "1001", *path, true, std::chrono::milliseconds(0), sink));
+  CHECK(polls == 2);
+  CHECK(seen == "epoch 1\nepoch 2\nepoch 3\n");
 }
