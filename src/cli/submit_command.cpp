@@ -33,11 +33,13 @@ struct SubmitOptions {
 std::vector<std::string> plan_command_line(const std::vector<std::string>& submit) {
   std::vector<std::string> out;
   bool program_args = false;
+  bool command_seen = false;  // the first "submit" is the command; a later one a value
   for (std::size_t i = 0; i < submit.size(); ++i) {
     const std::string& word = submit[i];
     program_args = program_args || word == "--";
     if (!program_args) {
-      if (word == "submit") {
+      if (word == "submit" && !command_seen) {
+        command_seen = true;
         out.push_back("plan");
         continue;
       }

@@ -27,6 +27,9 @@ same_as_plan --system lumi --gpus 8 --account project_465000123 train.py -- --lr
 same_as_plan --system roihu --nodes 2 --gpus-per-node 4 --launcher torchrun train.py
 same_as_plan --system alvis --gpus 1 --gpu-type A40 --sweep 'lr=1e-3,1e-4' train.py
 same_as_plan --system mahti --gpus 1 --output 'logs/%x-%j.out' --no-monitor train.py
+# Words that look like submit's own are left alone as values and program
+# arguments.
+same_as_plan --system roihu --gpus 1 --job-name submit train.py -- --dir x --timeout 3 submit --dry-run
 
 # The dry run says how to submit it as mlsub would: the folder from outside.
 run submit --dry-run --dir "$work/jobs" --system roihu --gpus 1 train.py
