@@ -135,7 +135,7 @@ void print_system(const System& s) {
     fmt::print("  account:     {}{}\n", s.account.placeholder,
                s.account.pattern ? fmt::format(" (must match {})", *s.account.pattern) : "");
   } else {
-    fmt::print("  account:     not needed: without --account the job goes to your default "
+    fmt::print("  account:     not needed: without --account the job goes to your primary "
                "project\n");
   }
   fmt::print("  default time {}; more than one GPU starts with {}\n",
@@ -150,6 +150,17 @@ void print_system(const System& s) {
                            s.monitoring->efficiency_tool);
     }
     fmt::print("  monitoring:  {}\n", tools);
+  }
+  for (const auto& n : s.node_types) {
+    if (n.local_disk_gres && n.local_disk_max) {
+      fmt::print("  local disk:  {}: up to {} per node with --local-disk, at ${}\n", n.name,
+                 format_size(*n.local_disk_max), n.local_disk_variable);
+    } else if (!n.local_disk_variable.empty()) {
+      fmt::print("  local disk:  {}: none to reserve; every job has ${}{}\n", n.name,
+                 n.local_disk_variable,
+                 n.local_disk_size ? fmt::format(" ({} per user)", format_size(*n.local_disk_size))
+                                   : std::string());
+    }
   }
   for (const auto& c : s.constraints) {
     fmt::print("  constraint:  -C {}: {}\n", c.name, c.meaning);
