@@ -33,7 +33,7 @@ void fields(Io& io, NodeType& v) {
 template <class Io>
 void fields(Io& io, Partition& v) {
   io(v.name, v.max_time, v.max_nodes, v.min_nodes, v.max_gpus, v.min_gpus, v.max_cpus,
-     v.max_node_minutes, v.whole_node, v.memory, v.node_types, v.auto_select, v.auto_max_time,
+     v.max_node_minutes, v.whole_node, v.is_default, v.memory, v.node_types, v.auto_select, v.auto_max_time,
      v.why, v.source);
 }
 
@@ -49,7 +49,7 @@ void fields(Io& io, AccountRule& v) {
 
 template <class Io>
 void fields(Io& io, GpuRequestSyntax& v) {
-  io(v.option, v.format, v.why, v.source);
+  io(v.option, v.format, v.why, v.all_gpus_without_request, v.source);
 }
 
 template <class Io>
@@ -101,11 +101,11 @@ void fields(Io& io, System& v) {
 #if defined(__GLIBCXX__) && defined(__LP64__)
 static_assert(sizeof(SourceRef) == 64 && sizeof(NodeType) == 320 && sizeof(Partition) == 232 &&
                   sizeof(Retirement) == 160 && sizeof(AccountRule) == 176 &&
-                  sizeof(GpuRequestSyntax) == 160 && sizeof(MemoryRule) == 120 &&
+                  sizeof(GpuRequestSyntax) == 168 && sizeof(MemoryRule) == 120 &&
                   sizeof(LaunchRule) == 184 && sizeof(ContainerRule) == 128 &&
                   sizeof(DeprecatedModule) == 64 && sizeof(UenvRule) == 120 &&
                   sizeof(Environment) == 552 && sizeof(MonitoringRule) == 168 &&
-                  sizeof(System) == 1784,
+                  sizeof(System) == 1792,
               "a catalogue struct changed: bring its fields() list up to date, then the sizes");
 #endif
 
@@ -117,11 +117,11 @@ struct is_optional : std::false_type {};
 #if defined(__GLIBCXX__) && defined(__LP64__)
 static_assert(sizeof(SourceRef) == 64 && sizeof(NodeType) == 320 && sizeof(Partition) == 232 &&
                   sizeof(Retirement) == 160 && sizeof(AccountRule) == 176 &&
-                  sizeof(GpuRequestSyntax) == 160 && sizeof(MemoryRule) == 120 &&
+                  sizeof(GpuRequestSyntax) == 168 && sizeof(MemoryRule) == 120 &&
                   sizeof(LaunchRule) == 184 && sizeof(ContainerRule) == 128 &&
                   sizeof(DeprecatedModule) == 64 && sizeof(UenvRule) == 120 &&
                   sizeof(Environment) == 552 && sizeof(MonitoringRule) == 168 &&
-                  sizeof(System) == 1784,
+                  sizeof(System) == 1792,
               "a catalogue struct changed: bring its fields() list up to date, then the sizes");
 #endif
 
