@@ -113,8 +113,30 @@ struct ScriptShape {
   std::optional<int> cpus_per_gpu;
   Duration time{};
   int time_line = 0;
+  long long jobs = 1;     // the tasks of its --array: each a job to per-user limits
   int directive_end = 1;  // where a missing directive belongs: after the last one
 };
+
+// The tasks of an --array value: "0-9", "1,3,5-7", "0-20:2", "0-99%10"
+// (the %N throttle does not matter: pending tasks count). 1 when unread.
+long long array_tasks(std::string_view value) {
+  value = value.substr(0, value.find('%'));
+  long long tasks = 0;
+  for (const auto& range : split_at(value, ',')) {
+    const auto colon = range.find(':');
+    const auto step = colon == std::string::npos ? std::optional<int>(1)
+                                                 : parse_count(range.substr(colon + 1));
+    const std::string span = range.substr(0, colon);
+    const auto dash = span.find('-');
+    const auto first = parse_count(span.substr(0, dash));
+    const auto last = dash == std::string::npos ? first : parse_count(span.substr(dash + 1));
+    if (!first || !last || !step || *step == 0 || *last < *first) {
+      return 1;
+    }
+    tasks += (*last - *first) / *step + 1;
+  }
+  return std::max(1LL, tasks);
+}
 
 using Out = std::vector<Finding>;
 
@@ -274,6 +296,9 @@ ScriptShape read_shape(const System& s, const SbatchScript& script, Out& out) {
       per_node ? *per_node : ntasks ? (*ntasks + shape.nodes - 1) / shape.nodes : 1;
   shape.cpus_per_task = read_count(script, "cpus-per-task", out);
   shape.cpus_per_gpu = read_count(script, "cpus-per-gpu", out);
+  if (const auto* a = script.last("array")) {
+    shape.jobs = array_tasks(a->value);
+  }
   if (const auto* t = script.last("time")) {
     if (auto d = parse_duration(t->value)) {
       shape.time = *d;
@@ -369,7 +394,7 @@ Shape limits_shape(const ScriptShape& shape, NodeType& as_asked) {
     as_asked.cpus_per_gpu =
         std::max(1, (shape.cpus_node + shape.gpus_per_node - 1) / shape.gpus_per_node);
   }
-  return Shape{shape.nodes, std::max(1, shape.gpus_per_node), as_asked, shape.time};
+  return Shape{shape.nodes, std::max(1, shape.gpus_per_node), as_asked, shape.time, shape.jobs};
 }
 
 // A partition the planner could choose by itself for this shape, billed
@@ -426,11 +451,14 @@ void check_gpu_request(const System& s, const SbatchScript& script, const Script
   }
   const std::string fix = format_request(s, shape.node->gpu_type, shape.gpus_per_node);
   const bool wants_type = s.gpu_request.format.find("{type}") != std::string::npos;
-  if (wants_type && !ask.type && s.node_types.size() > 1) {
-    std::vector<std::string> types;
-    for (const auto& n : s.node_types) {
+  // The GPU types the job could land on: the partition's, else the system's.
+  std::vector<std::string> types;
+  for (const auto& n : s.node_types) {
+    if (!shape.partition || shape.partition->has_node_type(n.name)) {
       types.push_back(n.gpu_type);
     }
+  }
+  if (wants_type && !ask.type && types.size() > 1) {
     add(out, d.line, Severity::warning, "gpu-syntax",
         fmt::format("{} names no GPU type, so the job may get any of {}'s ({}); name the type, "
                     "e.g. {}",
@@ -497,6 +525,13 @@ void check_limits(const System& s, const SbatchScript& script, const ScriptShape
                     s.name, node.gpu_type, node.gpus, shape.gpus_per_node, node.gpus));
     return;
   }
+  // A MIG slice type (Mahti's a100_1g.5gb): at most max_per_job per job.
+  if (node.max_per_job && shape.nodes * shape.gpus_per_node > *node.max_per_job) {
+    add(out, line, Severity::error, "gpus-limit",
+        fmt::format("{} allows at most {} {} per job, the script asks for {}; ask for {}", s.name,
+                    *node.max_per_job, node.gpu_type, shape.nodes * shape.gpus_per_node,
+                    *node.max_per_job));
+  }
   const Partition* p = shape.partition;
   if (!p) {
     return;
@@ -507,6 +542,8 @@ void check_limits(const System& s, const SbatchScript& script, const ScriptShape
     int at = line;
     if (v.id == "time-limit" && shape.time_line > 0) {
       at = shape.time_line;
+    } else if (v.id == "jobs-limit" && script.last("array")) {
+      at = script.last("array")->line;
     } else if (v.id == "nodes-limit" && script.last("nodes")) {
       at = script.last("nodes")->line;
     } else if (v.id == "gpu-type") {
@@ -650,10 +687,11 @@ void check_account(const System& s, const ScriptShape& shape, const SbatchScript
   const AccountRule& rule = s.account;
   const auto* d = script.last("account");
   if (!d) {
-    // Sites whose accounts have a documented form reject jobs without one;
-    // elsewhere (CSCS: "no longer required") the user's primary project pays.
-    if (rule.pattern) {
-      add(out, shape.directive_end, Severity::error, "account",
+    // Sites that require an account reject jobs without one (an error where
+    // the account has a documented form); where the site bills a default
+    // project (CSCS: "no longer required"), nothing is missing.
+    if (rule.required) {
+      add(out, shape.directive_end, rule.pattern ? Severity::error : Severity::warning, "account",
           fmt::format("no --account ({}); add #SBATCH --account={} with your project",
                       rule.why, rule.placeholder));
     }
@@ -982,6 +1020,12 @@ const std::vector<FindingInfo> k_finding_ids = {
      "the catalogue's partitions[].source"},
     {"time-limit", "A time over the partition's limit: Slurm keeps the job pending forever.",
      "the catalogue's partitions[].source"},
+    {"jobs-limit",
+     "An --array with more tasks than the partition lets one user have submitted (LUMI: 210 "
+     "jobs in small-g and standard-g); pending tasks count, so a %N throttle does not help: "
+     "split the sweep.",
+     "the catalogue's partitions[].max_jobs_per_user, e.g. "
+     "https://docs.lumi-supercomputer.eu/runjobs/scheduled-jobs/partitions/"},
     {"whole-node",
      "The partition gives whole nodes: a job that uses part of a node is billed for all of "
      "it (mlsub plan warns the same). The fix names a partition billed per GPU where there is "

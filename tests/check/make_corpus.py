@@ -34,6 +34,7 @@ class Site:
     implicit_gpus = False      # a job without a GPU option sees every GPU of its nodes
     whole_nodes = False        # every partition gives whole nodes (billed per node)
     untyped_is_warning = False  # several GPU types: an untyped request may get any
+    untyped_one_is_warning = False  # so on the partition for one GPU (Mahti's MIG slices)
 
     def __init__(self, name, **kw):
         self.name = name
@@ -80,7 +81,7 @@ SITES = [
         mem_per_gpu="64G", max_time_one="3-00:00:00", over_time="3-12:00:00", max_nodes=20,
         nodes_over_extra=["error gpus-limit", "error cpus-limit"],
         modules=["module purge", "module load pytorch"], python="python3"),
-    csc("mahti", retired=True, type="a100", bad_type="v100", case_type="A100", gpn=4, cpg=32, cores=128,
+    csc("mahti", retired=True, untyped_one_is_warning=True, type="a100", bad_type="v100", case_type="A100", gpn=4, cpg=32, cores=128,
         p_one="gpusmall", p_node="gpumedium", p_multi="gpumedium", mem_one=None, mem_node=None,
         mem_per_gpu=None, max_time_one="1-12:00:00", over_time="2-00:00:00", max_nodes=6,
         nodes_over_extra=["error gpus-limit", "error cpus-limit"],
@@ -198,7 +199,10 @@ def cases(s):
     # Another option or form that Slurm reads the same way: a note; an
     # untyped request on a site with several GPU types: a warning.
     syntax = ["note gpu-syntax"]
-    untyped = ["warning gpu-syntax"] if s.untyped_is_warning else ["note gpu-syntax"]
+    untyped = (["warning gpu-syntax"] if s.untyped_is_warning or s.untyped_one_is_warning
+               else ["note gpu-syntax"])
+    # Mahti's gpusmall also has MIG slices: an untyped request there may get one.
+    syntax_one = ["warning gpu-syntax"] if s.untyped_one_is_warning else syntax
     # No CPU request: not reported (the site's default is not in the catalogue).
     no_cpus_note = []
     yield ("right-1gpu", ["A single-GPU job as the site's guide writes it."], base(s),
@@ -235,7 +239,7 @@ def cases(s):
            base(s, time=s.max_time_one), body(s), [])
     yield ("wrong-gpu-syntax", ["The GPU request of another site."],
            base(s, gpu_opt=s.wrong_opt, gpu_value=s.wrong_value.format(count=1)), body(s),
-           syntax)
+           syntax_one)
     yield ("wrong-gpu-syntax-node", ["Another site's GPU request, full node."],
            base(s, gpu_opt=s.wrong_opt, gpu_value=s.wrong_value.format(count=n), **full),
            body(s, **full), syntax)
