@@ -18,6 +18,8 @@ import os
 import subprocess
 import sys
 
+import checklib
+
 BEGIN = "<!-- site-corpus-table: begin (tests/check/run_site_corpus.py writes it) -->"
 END = "<!-- site-corpus-table: end -->"
 
@@ -61,20 +63,13 @@ def main():
     rows = []
     classes = set()
     for system in sorted(os.listdir(root)):
-        folder = os.path.join(root, system)
-        files = sorted(os.path.join(folder, f) for f in os.listdir(folder)
-                       if f.endswith(".sbatch"))
-        run = subprocess.run([mlsub, "check", "--json", "--system", system] + files,
-                             capture_output=True, text=True)
-        if run.returncode not in (0, 9):
-            print(f"FAIL: {system}: mlsub check exited {run.returncode}: {run.stderr}")
+        try:
+            files, got, messages, _ = checklib.check_folder(mlsub, os.path.join(root, system),
+                                                            system)
+        except RuntimeError as e:
+            print(f"FAIL: {e}")
             failed += 1
             continue
-        got = {f: set() for f in files}
-        messages = collections.defaultdict(list)
-        for x in json.loads(run.stdout):
-            got[x["file"]].add((x["severity"], x["id"]))
-            messages[x["file"]].append(f'{x["line"]}: {x["severity"]}: {x["message"]} [{x["id"]}]')
         counts = collections.Counter()
         clean = 0
         for f in files:
