@@ -234,7 +234,7 @@ Command setup_check_command(CLI::App& root, const GlobalOptions& global) {
       "sbatch reads #SBATCH lines only up to the first command; so does mlsub check.\n"
       "Finding ids (mlsub check --explain ID says why, with the source): retired,\n"
       "ignored-directive, unknown-option, bad-value, partition, no-gpus, gpu-syntax,\n"
-      "gpu-type, cpus-per-gpu, gpus-limit, nodes-limit, cpus-limit, time-limit,\n"
+      "gpu-type, cpus-per-gpu, gpus-limit, nodes-limit, cpus-limit, time-limit, jobs-limit,\n"
       "whole-node, memory, local-disk, account, no-srun, single-process,\n"
       "launcher-per-gpu, local-rank, threads. A retired system is a warning.\n"
       "Exit codes: 0 no errors, 9 errors (or warnings with --strict), 2 usage or\n"
