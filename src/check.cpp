@@ -1038,7 +1038,7 @@ const std::vector<FindingInfo> k_finding_ids = {
      "job the small default. A --mem within the node is never reported (LUMI's training "
      "advises --mem=480G on whole GPU nodes).",
      "https://slurm.schedmd.com/sbatch.html; the catalogue's memory.source; "
-     "Lumi-supercomputer/LUMI-training-materials"},
+     "Lumi-supercomputer/LUMI-training-materials docs/2day-20260422/201-Slurm.md:1000"},
     {"local-disk",
      "Node-local disk (--gres=nvme:GB) over what a node has, or on nodes that have none: "
      "Slurm refuses the job.",
