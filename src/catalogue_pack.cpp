@@ -49,7 +49,7 @@ void fields(Io& io, NodeType& v) {
 template <class Io>
 void fields(Io& io, Partition& v) {
   io(v.name, v.max_time, v.max_nodes, v.min_nodes, v.max_gpus, v.min_gpus, v.max_cpus,
-     v.max_node_minutes, v.whole_node, v.memory, v.node_types, v.auto_select, v.auto_max_time,
+     v.max_node_minutes, v.whole_node, v.is_default, v.memory, v.node_types, v.auto_select, v.auto_max_time,
      v.max_jobs_per_user, v.max_running_per_user, v.why, v.source, v.facts);
 }
 
@@ -65,7 +65,7 @@ void fields(Io& io, AccountRule& v) {
 
 template <class Io>
 void fields(Io& io, GpuRequestSyntax& v) {
-  io(v.option, v.format, v.why, v.source, v.facts);
+  io(v.option, v.format, v.why, v.all_gpus_without_request, v.source, v.facts);
 }
 
 template <class Io>
@@ -121,11 +121,11 @@ void fields(Io& io, System& v) {
 static_assert(sizeof(SourceRef) == 64 && sizeof(FactNote) == 128 && sizeof(FactNotes) == 24 &&
                   sizeof(SiteConstraint) == 128 && sizeof(NodeType) == 448 &&
                   sizeof(Partition) == 272 && sizeof(Retirement) == 160 &&
-                  sizeof(AccountRule) == 200 && sizeof(GpuRequestSyntax) == 184 &&
+                  sizeof(AccountRule) == 200 && sizeof(GpuRequestSyntax) == 192 &&
                   sizeof(MemoryRule) == 144 && sizeof(LaunchRule) == 360 &&
                   sizeof(ContainerRule) == 128 && sizeof(DeprecatedModule) == 64 &&
                   sizeof(UenvRule) == 216 && sizeof(Environment) == 672 &&
-                  sizeof(MonitoringRule) == 192 && sizeof(System) == 2200,
+                  sizeof(MonitoringRule) == 192 && sizeof(System) == 2208,
               "a catalogue struct changed: bring its fields() list up to date, then the sizes");
 #endif
 

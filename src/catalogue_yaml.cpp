@@ -198,6 +198,7 @@ GpuRequestSyntax read_gpu_request(MapReader& top) {
                                     "(gres, gpus-per-node), got '{}'",
                                     out.option));
   }
+  out.all_gpus_without_request = r.boolean("all_gpus_without_request").value_or(false);
   out.why = r.text("why").value_or("");
   out.source = read_source(r);
   out.facts = read_facts(r, "gpu_request.");
@@ -445,6 +446,7 @@ Partition read_partition(const YAML::Node& node, const std::string& path, Proble
   out.max_cpus = r.integer("max_cpus", false, 1, 100'000'000);
   out.max_node_minutes = r.integer("max_node_minutes", false, 1, 100'000'000);
   out.whole_node = r.boolean("whole_node").value_or(false);
+  out.is_default = r.boolean("default").value_or(false);
   out.memory = memory_policy(r.choice("memory", {"per_gpu", "site"}, false));
   out.node_types = r.text_list("node_types");
   const auto autosel = r.choice("auto", {"always", "partial_nodes", "never"}, false);
@@ -527,9 +529,14 @@ void check_references(const System& s, const YAML::Node& root, Problems& problem
     }
   }
   std::set<std::string> partition_names;
+  int defaults = 0;
   for (std::size_t i = 0; i < s.partitions.size(); ++i) {
     const Partition& p = s.partitions[i];
     const YAML::Node node = root["partitions"][i];
+    if (p.is_default && ++defaults > 1) {
+      problems.add(node["default"].Mark(),
+                   fmt::format("partitions[{}].default: only one partition can be the default", i));
+    }
     if (!partition_names.insert(p.name).second) {
       problems.add(node.Mark(), fmt::format("partitions[{}].name: '{}' appears twice", i, p.name));
     }

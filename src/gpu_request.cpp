@@ -110,6 +110,10 @@ std::optional<GpuAsk> gpu_ask(const SbatchScript& script) {
 }
 
 std::string format_request(const System& s, const std::string& type, int count) {
+  return fmt::format("--{}={}", s.gpu_request.option, format_request_value(s, type, count));
+}
+
+std::string format_request_value(const System& s, const std::string& type, int count) {
   std::string value = s.gpu_request.format;
   auto replace = [&value](std::string_view key, const std::string& with) {
     if (const auto at = value.find(key); at != std::string::npos) {
@@ -118,7 +122,7 @@ std::string format_request(const System& s, const std::string& type, int count) 
   };
   replace("{type}", type);
   replace("{count}", std::to_string(count));
-  return fmt::format("--{}={}", s.gpu_request.option, value);
+  return value;
 }
 
 // Whether `value` of the site's own option has the site's format.

@@ -35,6 +35,8 @@ std::optional<GpuAsk> gpu_ask(const SbatchScript& script);
 // The site's directive for `count` GPUs of `type` per node:
 // "--gpus-per-node=A100:4".
 std::string format_request(const System& s, const std::string& type, int count);
+// Its value only: "A100:4".
+std::string format_request_value(const System& s, const std::string& type, int count);
 
 // Whether the request, written with the site's own option, has the site's
 // form too (a type where the format has {type}, none where it has not).

@@ -112,6 +112,9 @@ constexpr OptionSpec k_options[] = {
     {"sockets-per-node", 0, Arg::required},
     {"spread-job", 0, Arg::none},
     {"switches", 0, Arg::required},
+    // Slurm's older spelling of --ntasks-per-node, still accepted (opt.c's
+    // long options list; the LUMI AI Guide's scripts use it).
+    {"tasks-per-node", 0, Arg::required},
     {"test-only", 0, Arg::none},
     {"thread-spec", 0, Arg::required},
     {"threads-per-core", 0, Arg::required},
@@ -126,6 +129,11 @@ constexpr OptionSpec k_options[] = {
     {"wait-all-nodes", 0, Arg::required},
     {"wckey", 0, Arg::required},
 };
+
+// The option a spelling stands for: --tasks-per-node is --ntasks-per-node.
+std::string canonical(std::string_view name) {
+  return name == "tasks-per-node" ? "ntasks-per-node" : std::string(name);
+}
 
 const OptionSpec* find_short(char c) {
   for (const auto& o : k_options) {
@@ -214,7 +222,7 @@ void parse_arguments(const std::vector<std::string>& args, int line,
       d.spelling = "--" + name;
       const OptionSpec* spec = find_long(name);
       d.known = spec != nullptr;
-      d.option = spec ? spec->name : name;
+      d.option = spec ? canonical(spec->name) : name;
       if (eq != std::string::npos) {
         d.value = a.substr(eq + 1);
         d.has_value = true;
@@ -270,6 +278,7 @@ const SbatchDirective* SbatchScript::last(std::string_view option) const {
 SbatchScript parse_sbatch_directives(std::string_view text) {
   constexpr std::string_view magic = "#SBATCH";
   SbatchScript script;
+  script.text = std::string(text.substr(0, 4096));  // the header is at the top
   int line_no = 0;
   std::size_t pos = 0;
   while (pos < text.size()) {

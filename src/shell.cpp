@@ -140,3 +140,109 @@ std::string shell_join(const std::vector<std::string>& words) {
 }
 
 }  // namespace mlsub
+
+namespace mlsub {
+namespace {
+
+int hex_digit(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+}  // namespace
+
+Expected<std::vector<std::string>> split_shell_words(std::string_view line) {
+  std::vector<std::string> words;
+  std::size_t i = 0;
+  const auto bad = [&](std::string_view what) {
+    return fail(ErrorKind::usage,
+                fmt::format("{} at character {}: only plain words and the quoting mlsub writes "
+                            "('...', \"...\", $'...') are read",
+                            what, i + 1));
+  };
+  while (i < line.size()) {
+    while (i < line.size() && (line[i] == ' ' || line[i] == '\t')) {
+      ++i;
+    }
+    if (i >= line.size()) {
+      break;
+    }
+    std::string word;
+    while (i < line.size() && line[i] != ' ' && line[i] != '\t') {
+      const char c = line[i];
+      if (c == '\'') {
+        const auto end = line.find('\'', i + 1);
+        if (end == std::string_view::npos) {
+          return bad("an unclosed single quote");
+        }
+        word.append(line.substr(i + 1, end - i - 1));
+        i = end + 1;
+      } else if (c == '"') {
+        ++i;
+        while (i < line.size() && line[i] != '"') {
+          if (line[i] == '\\' && i + 1 < line.size() &&
+              std::string_view("\"\\$`").find(line[i + 1]) != std::string_view::npos) {
+            ++i;
+          } else if (line[i] == '$' || line[i] == '`') {
+            return bad("an expansion inside double quotes");
+          }
+          word += line[i++];
+        }
+        if (i >= line.size()) {
+          return bad("an unclosed double quote");
+        }
+        ++i;
+      } else if (c == '$' && i + 1 < line.size() && line[i + 1] == '\'') {
+        i += 2;
+        while (i < line.size() && line[i] != '\'') {
+          if (line[i] != '\\') {
+            word += line[i++];
+            continue;
+          }
+          if (i + 1 >= line.size()) {
+            return bad("a backslash at the end");
+          }
+          const char e = line[i + 1];
+          i += 2;
+          switch (e) {
+            case 'n': word += '\n'; break;
+            case 't': word += '\t'; break;
+            case 'r': word += '\r'; break;
+            case '\\': word += '\\'; break;
+            case '\'': word += '\''; break;
+            case 'x': {
+              const int hi = i < line.size() ? hex_digit(line[i]) : -1;
+              const int lo = i + 1 < line.size() ? hex_digit(line[i + 1]) : -1;
+              if (hi < 0 || lo < 0) {
+                return bad("a \\x escape without two hex digits");
+              }
+              word += static_cast<char>(hi * 16 + lo);
+              i += 2;
+              break;
+            }
+            default:
+              return bad("an escape mlsub does not write");
+          }
+        }
+        if (i >= line.size()) {
+          return bad("an unclosed $'");
+        }
+        ++i;
+      } else if (c == '\\' && i + 1 < line.size()) {
+        word += line[i + 1];
+        i += 2;
+      } else if (std::string_view("$`;&|<>(){}*?[]!#\"\\").find(c) != std::string_view::npos) {
+        return bad(fmt::format("shell syntax ('{}')", c));
+      } else {
+        word += c;
+        ++i;
+      }
+    }
+    words.push_back(std::move(word));
+  }
+  return words;
+}
+
+}  // namespace mlsub

@@ -99,6 +99,7 @@ nlohmann::json to_json(const System& s) {
          {"max_cpus", optional_json(p.max_cpus)},
          {"max_node_minutes", optional_json(p.max_node_minutes)},
          {"whole_node", p.whole_node},
+         {"default", p.is_default},
          {"memory", p.memory ? nlohmann::json(policy_name(*p.memory)) : nlohmann::json(nullptr)},
          {"node_types", p.node_types},
          {"auto", auto_name(p.auto_select)},
@@ -131,7 +132,9 @@ nlohmann::json to_json(const System& s) {
           {"account", {{"pattern", optional_json(s.account.pattern)},
                        {"required", s.account.required},
                        {"placeholder", s.account.placeholder}}},
-          {"gpu_request", {{"option", s.gpu_request.option}, {"format", s.gpu_request.format}}},
+          {"gpu_request", {{"option", s.gpu_request.option},
+                           {"format", s.gpu_request.format},
+                           {"all_gpus_without_request", s.gpu_request.all_gpus_without_request}}},
           {"memory", {{"policy", policy_name(s.memory.policy)},
                       {"per_gpu", s.memory.per_gpu ? nlohmann::json(format_size(*s.memory.per_gpu))
                                                    : nlohmann::json(nullptr)},

@@ -105,6 +105,8 @@ struct Partition {
   std::optional<int> max_cpus;
   std::optional<int> max_node_minutes;
   bool whole_node = false;
+  // The partition Slurm uses when a job names none (at most one per system).
+  bool is_default = false;
   std::optional<MemoryPolicy> memory;  // overrides System::memory.policy
   std::vector<std::string> node_types;  // empty: every node type
   AutoSelect auto_select = AutoSelect::always;
@@ -146,6 +148,9 @@ struct GpuRequestSyntax {
   std::string option;
   std::string format;
   std::string why;
+  // A job without any GPU option still sees every GPU of its nodes (the
+  // site does not constrain devices, e.g. Alps's exclusive nodes).
+  bool all_gpus_without_request = false;
   SourceRef source;
   FactNotes facts;
 };

@@ -39,6 +39,7 @@ struct SbatchScript {
   std::vector<SbatchDirective> ignored;
   int first_command_line = 0;        // 0: the script runs nothing
   std::vector<ScriptLine> commands;  // non-comment, non-blank lines from the first command on
+  std::string text;                  // the whole script (the header names its system)
 
   // The last directive for `option` (sbatch's getopt: the last one wins).
   const SbatchDirective* last(std::string_view option) const;
@@ -66,16 +67,35 @@ SbatchScript parse_sbatch_directives(std::string_view text);
 enum class Severity { error, warning, note };
 std::string_view to_string(Severity s);
 
+/// One change to the #SBATCH lines that a fix makes: set `option` to
+/// `value` (replacing every directive for it), or remove it (no value).
+struct FixEdit {
+  std::string option;                // sbatch's long name: "mem", "partition"
+  std::optional<std::string> value;  // nullopt: remove the option
+};
+
 /// One problem in a script. `id` is stable, so CI can grep for it or
-/// ignore it: gpu-syntax, gpu-type, no-gpus, cpus-per-gpu, memory,
-/// time-limit, nodes-limit, gpus-limit, cpus-limit, partition, account,
-/// single-process, no-srun, ignored-directive, unknown-option, bad-value.
+/// ignore it; finding_ids() lists every id with its rationale and source
+/// (mlsub check --explain ID).
 struct Finding {
   int line = 0;
   Severity severity = Severity::error;
   std::string id;
-  std::string message;  // names the problem and the fix
+  std::string message;        // names the problem and the fix
+  std::vector<FixEdit> fix;   // the fix as directive edits; empty when it is not one
 };
+
+/// What a finding id means, why it is a problem, and the page that says so.
+struct FindingInfo {
+  std::string_view id;
+  std::string_view rationale;
+  std::string_view source;
+};
+
+// Every id check_script can emit, in a stable order.
+const std::vector<FindingInfo>& finding_ids();
+// The rationale of `id`; nullptr for an unknown id.
+const FindingInfo* explain_finding(std::string_view id);
 
 // Lints `script` against `system`: the GPU request syntax and type, CPUs per
 // GPU, memory, partition limits (the planner's own checks), account, and
@@ -83,9 +103,13 @@ struct Finding {
 // are sorted by line.
 std::vector<Finding> check_script(const System& system, const SbatchScript& script);
 
-// Which of `systems` the script is for: the ones that have its partition
-// and its GPU type, narrowed by its GPU request option. Fails (usage) when
-// none or several fit, naming them and the fix (--system).
+// Which of `systems` the script is for: the system named by the header of
+// a script mlsub wrote ("#   mlsub plan --system X ..."); else the ones
+// that have its partition and its GPU type, narrowed to the systems with
+// CSCS's Slurm plugins when it uses --uenv, --view or srun --environment,
+// then by its GPU request option, then to live systems over retired ones.
+// Fails (usage) when none or several fit, naming them and the fix
+// (--system).
 Expected<const System*> infer_system(const std::vector<System>& systems,
                                      const SbatchScript& script);
 

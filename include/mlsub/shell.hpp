@@ -4,6 +4,8 @@
 #include <string_view>
 #include <vector>
 
+#include "mlsub/error.hpp"
+
 namespace mlsub {
 
 // The one place where mlsub quotes text for bash. Returns `text` unchanged
@@ -23,6 +25,15 @@ namespace mlsub {
 //
 // Example: shell_quote("it's") == "'it'\\''s'"
 std::string shell_quote(std::string_view text);
+
+// The words of a line that shell_join wrote, read back without a shell:
+// plain words and the quoting shell_quote writes ('...', "..." with \"
+// \\ \$ \` escapes, $'...' with \n \t \r \\ \' \xHH, and a leading \~).
+// Anything else a shell would act on (unquoted $ ` ; | & < > ( ) and the
+// like, an expansion in double quotes) is refused (usage), never run.
+//
+// Example: split_shell_words("plan --gpus 1 'a b'") == {"plan", "--gpus", "1", "a b"}
+Expected<std::vector<std::string>> split_shell_words(std::string_view line);
 
 // shell_quote of each word, joined by single spaces.
 std::string shell_join(const std::vector<std::string>& words);

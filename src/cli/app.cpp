@@ -100,9 +100,32 @@ std::vector<std::string> script_command_line(int argc, char** argv) {
   return out;
 }
 
+namespace {
+int run_with(int argc, char** argv, bool from_header);
+}  // namespace
+
 int run(int argc, char** argv) {
+  // mlsub plan --check FILE, alone: re-plan from FILE's header.
+  auto replan = header_replan(argc, argv);
+  if (!replan) {
+    print_error(replan.error());
+    return exit_code_for(replan.error().kind);
+  }
+  if (*replan) {
+    std::vector<char*> args;
+    for (auto& word : **replan) {
+      args.push_back(word.data());
+    }
+    return run_with(static_cast<int>(args.size()), args.data(), true);
+  }
+  return run_with(argc, argv, false);
+}
+
+namespace {
+int run_with(int argc, char** argv, bool from_header) {
   GlobalOptions global;
   global.command_line = script_command_line(argc, argv);
+  global.from_header = from_header;
 
   CLI::App app{k_description, "mlsub"};
   app.set_version_flag("--version", "mlsub " MLSUB_VERSION);
@@ -180,5 +203,6 @@ int run(int argc, char** argv) {
   }
   return k_exit_usage;
 }
+}  // namespace
 
 }  // namespace mlsub::cli

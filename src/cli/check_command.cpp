@@ -1,6 +1,7 @@
 // mlsub check: lint existing batch scripts against the catalogue.
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
@@ -27,7 +28,24 @@ struct CheckOptions {
   bool json = false;
   bool strict = false;
   std::vector<std::string> ignore;
+  std::optional<std::string> explain;  // --explain ID
 };
+
+// --explain ID: the rationale and source of one finding id.
+int explain(const std::string& id) {
+  const FindingInfo* info = explain_finding(id);
+  if (!info) {
+    std::vector<std::string> ids;
+    for (const auto& f : finding_ids()) {
+      ids.emplace_back(f.id);
+    }
+    print_error(fmt::format("mlsub check has no finding '{}'; the ids are {}", id,
+                            fmt::join(ids, ", ")));
+    return k_exit_usage;
+  }
+  fmt::print("{}: {}\nsource: {}\n", info->id, info->rationale, info->source);
+  return k_exit_ok;
+}
 
 // GitHub's workflow commands: %, CR and LF are escaped in the message, and
 // also ':' and ',' in a property (file=...).
@@ -130,7 +148,6 @@ class Checker {
           return tl::unexpected(loaded.error());
         }
         m_named = std::make_unique<System>(std::move(*loaded));
-        warn_retired(*m_named);
       }
       return m_named.get();
     }
@@ -145,26 +162,26 @@ class Checker {
     if (!inferred) {
       return fail(inferred.error().kind, fmt::format("{}: {}", file, inferred.error().message));
     }
-    warn_retired(**inferred);
     return inferred;
-  }
-
-  void warn_retired(const System& s) {
-    if (s.retired && m_warned.insert(s.name).second) {
-      print_warning(fmt::format("{} was retired on {} and runs no new jobs; its successor is {}",
-                                s.name, s.retired->date, s.retired->successor));
-    }
   }
 
   void print(const std::string& file, const std::string& system, const Finding& f,
              nlohmann::json& all) const {
     if (m_o.json) {
+      // The fix as directive edits: {"option": "mem", "value": "60G"} sets
+      // --mem=60G in place of every --mem; a null value removes the option.
+      nlohmann::json fix = nlohmann::json::array();
+      for (const FixEdit& e : f.fix) {
+        fix.push_back({{"option", e.option},
+                       {"value", e.value ? nlohmann::json(*e.value) : nlohmann::json(nullptr)}});
+      }
       all.push_back({{"file", file},
                      {"line", f.line},
                      {"severity", std::string(to_string(f.severity))},
                      {"id", f.id},
                      {"message", f.message},
-                     {"system", system}});
+                     {"system", system},
+                     {"fix", fix}});
     } else if (m_o.format == "github") {
       fmt::print("::{} file={},line={},title=mlsub check ({})::{}\n", github_level(f.severity),
                  github_escape(file, true), f.line, f.id, github_escape(f.message, false));
@@ -177,7 +194,6 @@ class Checker {
   Catalogue m_catalogue;
   std::unique_ptr<System> m_named;
   std::unique_ptr<std::vector<System>> m_all;
-  std::set<std::string> m_warned;
 };
 
 }  // namespace
@@ -187,8 +203,10 @@ Command setup_check_command(CLI::App& root, const GlobalOptions& global) {
   CLI::App* app = root.add_subcommand(
       "check", "Lint existing batch scripts (#SBATCH lines) against the catalogue");
   app->add_option("SCRIPT", options->files, "Batch scripts to check (- reads one from stdin)")
-      ->required()
       ->type_name("FILE");
+  app->add_option("--explain", options->explain,
+                  "Print why finding ID is a problem, with its source, and exit")
+      ->type_name("ID");
   app->add_option("--system,-s", options->system,
                   "The system the scripts are for (default: inferred from the partition and "
                   "the GPU request)")
@@ -211,14 +229,27 @@ Command setup_check_command(CLI::App& root, const GlobalOptions& global) {
       "  mlsub check --system lumi --strict jobs/*.sh\n"
       "  mlsub check --format=github --ignore account jobs/*.sbatch\n"
       "  mlsub plan --system lumi --gpus 8 train.py | mlsub check -\n"
+      "  mlsub check --explain local-rank\n"
       "\n"
       "sbatch reads #SBATCH lines only up to the first command; so does mlsub check.\n"
-      "Finding ids: gpu-syntax, gpu-type, no-gpus, cpus-per-gpu, memory, time-limit,\n"
-      "nodes-limit, gpus-limit, cpus-limit, partition, account, single-process,\n"
-      "no-srun, ignored-directive, unknown-option, bad-value.\n"
+      "Finding ids (mlsub check --explain ID says why, with the source): retired,\n"
+      "ignored-directive, unknown-option, bad-value, partition, no-gpus, gpu-syntax,\n"
+      "gpu-type, cpus-per-gpu, gpus-limit, nodes-limit, cpus-limit, time-limit, jobs-limit,\n"
+      "whole-node, memory, local-disk, account, no-srun, single-process,\n"
+      "launcher-per-gpu, local-rank, threads. A retired system is a warning.\n"
       "Exit codes: 0 no errors, 9 errors (or warnings with --strict), 2 usage or\n"
       "the system cannot be told, 4 invalid catalogue, 7 a script cannot be read.");
-  return Command{app, [&global, options]() { return Checker(global, *options).run(); }};
+  return Command{app, [&global, options]() -> int {
+                   if (options->explain) {
+                     return explain(*options->explain);
+                   }
+                   if (options->files.empty()) {
+                     print_error("name the scripts to check, e.g. mlsub check job.sh (- reads "
+                                 "one from stdin)");
+                     return static_cast<int>(k_exit_usage);
+                   }
+                   return Checker(global, *options).run();
+                 }};
 }
 
 }  // namespace mlsub::cli

@@ -6,9 +6,13 @@
 
 #include <CLI/CLI.hpp>
 #include <functional>
+#include <optional>
+#include <string>
 #include <utility>
+#include <vector>
 
 #include "environment.hpp"
+#include "mlsub/error.hpp"
 
 namespace mlsub::cli {
 
@@ -36,5 +40,11 @@ Command setup_report_command(CLI::App& root, const GlobalOptions& global);
 Command setup_doctor_command(CLI::App& root, const GlobalOptions& global);
 Command setup_completion_command(CLI::App& root, const GlobalOptions& global);
 Command setup_check_command(CLI::App& root, const GlobalOptions& global);
+
+// `mlsub plan --check FILE` and nothing else: the words of the command in
+// FILE's header ("#   mlsub plan ..."), read without a shell, followed by
+// --check FILE; nullopt when argv is not that form. Fails (usage) when FILE
+// has no such header or it holds anything but plain words.
+Expected<std::optional<std::vector<std::string>>> header_replan(int argc, char** argv);
 
 }  // namespace mlsub::cli

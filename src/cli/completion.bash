@@ -29,9 +29,10 @@ _mlsub() {
     --format)
       mapfile -t COMPREPLY < <(compgen -W "text github" -- "$cur")
       return 0 ;;
-    --ignore)
-      mapfile -t COMPREPLY < <(compgen -W "gpu-syntax gpu-type no-gpus cpus-per-gpu memory
-        time-limit nodes-limit gpus-limit cpus-limit partition account single-process no-srun
+    --ignore | --explain)
+      mapfile -t COMPREPLY < <(compgen -W "retired gpu-syntax gpu-type no-gpus cpus-per-gpu
+        memory local-disk time-limit nodes-limit gpus-limit cpus-limit jobs-limit whole-node
+        partition account single-process no-srun launcher-per-gpu local-rank threads
         ignored-directive unknown-option bad-value" -- "$cur")
       return 0 ;;
     --template | --venv | --container | --check | --catalogue | --dir | -o | --output | --svg | --html)
@@ -46,7 +47,7 @@ _mlsub() {
     "") words="plan check submit status cancel logs report doctor systems show completion --help --version --verbose --catalogue" ;;
     plan) words="$job --explain --json --validate --check" ;;
     submit) words="$job --dir --dry-run --test-only --wait --timeout" ;;
-    check) words="--system --format --json --strict --ignore --help" ;;
+    check) words="--system --format --json --strict --ignore --explain --help" ;;
     status) words="--json --help" ;;
     logs) words="--follow --help" ;;
     report) words="--json --svg --html --ascii --help" ;;

@@ -31,6 +31,11 @@ std::string data_dir() {
 }
 
 std::vector<std::string> system_dirs(const GlobalOptions& global) {
+  if (global.from_header) {
+    std::vector<std::string> dirs{(fs::path(data_dir()) / "systems").string()};
+    dirs.insert(dirs.end(), global.catalogue_dirs.begin(), global.catalogue_dirs.end());
+    return dirs;
+  }
   return catalogue_search_path((fs::path(data_dir()) / "systems").string(),
                                global.catalogue_dirs);
 }

@@ -16,6 +16,11 @@ struct GlobalOptions {
   std::vector<std::string> catalogue_dirs;  // --catalogue, in order
   // The words of this invocation ("mlsub", "plan", ...), for script headers.
   std::vector<std::string> command_line;
+  // Re-planning from a script's header (plan --check FILE alone): the
+  // command there is the whole request, so neither the environment
+  // ($MLSUB_ACCOUNT, $SBATCH_ACCOUNT, $MLSUB_SYSTEMS_PATH) nor the user's
+  // config directory (~/.config/mlsub/systems) adds to it.
+  bool from_header = false;
 };
 
 // The directory holding systems/ and templates/: $MLSUB_DATA_DIR, else
@@ -23,7 +28,8 @@ struct GlobalOptions {
 // was built from.
 std::string data_dir();
 
-// Catalogue directories in search order (see docs/catalogue.md).
+// Catalogue directories in search order (see docs/catalogue.md); with
+// from_header, only the built-in one and --catalogue.
 std::vector<std::string> system_dirs(const GlobalOptions& global);
 
 // The catalogue over system_dirs(), with the built-in files this binary

@@ -8,8 +8,10 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <algorithm>
 #include <optional>
 #include <sstream>
+#include <string_view>
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
@@ -17,6 +19,7 @@
 #include "exit_codes.hpp"
 #include "mlsub/file.hpp"
 #include "mlsub/process.hpp"
+#include "mlsub/shell.hpp"
 #include "mlsub/slurm.hpp"
 #include "output.hpp"
 #include "plan_pipeline.hpp"
@@ -160,7 +163,9 @@ Command setup_plan_command(CLI::App& root, const GlobalOptions& global) {
     app->add_flag("--json", options->json, "Print the plan as JSON instead of the script");
     app->add_option("--check", options->check,
                     "Compare FILE with the script mlsub would write: print a diff and exit 8 if "
-                    "they differ (the version in the header aside); for docs and CI")
+                    "they differ (the version in the header aside); for docs and CI. Alone "
+                    "(mlsub plan --check FILE), the request is the command in FILE's header, "
+                    "read as words (never through a shell), without the environment")
         ->type_name("FILE");
     app->add_flag("--validate", options->validate,
                   "Also ask Slurm whether it would accept the script (sbatch --test-only; "
@@ -171,6 +176,7 @@ Command setup_plan_command(CLI::App& root, const GlobalOptions& global) {
         "  mlsub plan --system roihu --gpus 1 --time 30 --account project_2001234 train.py\n"
         "  mlsub plan --system alvis --gpu-type A100 --nodes 2 --gpus-per-node 4 train.py\n"
         "  mlsub plan --system roihu --gpus 4 --explain train.py > job.sh\n"
+        "  mlsub plan --check job.sh\n"
         "\n"
         "The script goes to stdout, warnings and --explain to stderr. Arguments for\n"
         "the program go after --. Exit codes: 0 ok, 2 usage, 3 the system cannot\n"
@@ -178,6 +184,74 @@ Command setup_plan_command(CLI::App& root, const GlobalOptions& global) {
         "template, 8 the --check file differs.");
   };
   return Command{app, [&global, options]() { return run_plan(global, *options); }, add_options};
+}
+
+}  // namespace mlsub::cli
+
+namespace mlsub::cli {
+
+Expected<std::optional<std::vector<std::string>>> header_replan(int argc, char** argv) {
+  std::optional<std::string> file;
+  if (argc == 4 && std::string_view(argv[1]) == "plan" && std::string_view(argv[2]) == "--check") {
+    file = argv[3];
+  } else if (argc == 3 && std::string_view(argv[1]) == "plan" &&
+             std::string_view(argv[2]).rfind("--check=", 0) == 0) {
+    file = std::string(argv[2]).substr(8);
+  }
+  if (!file) {
+    return std::nullopt;
+  }
+  std::ifstream in(*file, std::ios::binary);
+  if (!in) {
+    return fail(ErrorKind::io, fmt::format("--check: cannot read {}", *file));
+  }
+  // The header: "#   mlsub plan ..." among the first lines.
+  constexpr std::string_view prefix = "#   mlsub ";
+  std::string line;
+  std::optional<std::string> command;
+  for (int n = 0; n < 5 && std::getline(in, line); ++n) {
+    if (line.rfind(prefix, 0) == 0) {
+      command = line.substr(prefix.size());
+      break;
+    }
+  }
+  if (!command) {
+    return fail(ErrorKind::usage,
+                fmt::format("{} has no mlsub header (\"#   mlsub plan ...\" in its first lines); "
+                            "give the request: mlsub plan --check {} --system S ... PROGRAM",
+                            *file, *file));
+  }
+  auto words = split_shell_words(*command);
+  if (!words) {
+    return fail(ErrorKind::usage,
+                fmt::format("{}: the command in its header cannot be read: {}", *file,
+                            words.error().message));
+  }
+  // The words must be a plan request: global options, then "plan", and
+  // none of the flags that do more than print (they are never in a header).
+  std::size_t at = 0;
+  while (at < words->size() && (*words)[at] == "--catalogue" && at + 1 < words->size()) {
+    at += 2;
+  }
+  const bool is_plan = at < words->size() && (*words)[at] == "plan";
+  const auto forbidden = std::find_if(words->begin(), words->end(), [](const std::string& w) {
+    return w == "--" ? false
+                     : w == "--check" || w.rfind("--check=", 0) == 0 || w == "--validate" ||
+                           w == "--json" || w == "--explain";
+  });
+  const auto dashes = std::find(words->begin(), words->end(), "--");
+  if (!is_plan || forbidden < dashes) {
+    return fail(ErrorKind::usage,
+                fmt::format("{}: the command in its header is not an mlsub plan request; give "
+                            "the request: mlsub plan --check {} --system S ... PROGRAM",
+                            *file, *file));
+  }
+  std::vector<std::string> argv_words{"mlsub"};
+  argv_words.insert(argv_words.end(), words->begin(), words->begin() + (dashes - words->begin()));
+  argv_words.emplace_back("--check");
+  argv_words.push_back(*file);
+  argv_words.insert(argv_words.end(), dashes, words->end());
+  return std::optional<std::vector<std::string>>(std::move(argv_words));
 }
 
 }  // namespace mlsub::cli

@@ -10,7 +10,7 @@
 namespace mlsub::cli {
 
 Expected<PlannedJob> make_plan(const GlobalOptions& global, const RequestOptions& options) {
-  auto request = to_request(options, global.command_line);
+  auto request = to_request(options, global.command_line, !global.from_header);
   if (!request) {
     return tl::unexpected(request.error());
   }

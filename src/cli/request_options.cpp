@@ -1,5 +1,6 @@
 #include "request_options.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cstdlib>
 #include <fmt/format.h>
@@ -134,7 +135,54 @@ void add_request_options(CLI::App& app, RequestOptions& o) {
   app.add_option("args", o.args, "Arguments for the program; put them after --");
 }
 
-Expected<Request> to_request(const RequestOptions& o, std::vector<std::string> command_line) {
+namespace {
+
+// The header's words: see to_request.
+std::vector<std::string> header_words(const std::vector<std::string>& words,
+                                      const std::optional<std::string>& env_account) {
+  std::vector<std::string> out;
+  bool in_command = false;
+  bool submit = false;
+  for (std::size_t i = 0; i < words.size(); ++i) {
+    const std::string& w = words[i];
+    if (w == "--") {
+      out.insert(out.end(), words.begin() + static_cast<std::ptrdiff_t>(i), words.end());
+      break;
+    }
+    if (!in_command && i > 0 && (w == "plan" || w == "submit")) {
+      in_command = true;
+      submit = w == "submit";
+      out.emplace_back("plan");
+      if (env_account) {
+        out.emplace_back("--account");
+        out.push_back(*env_account);
+      }
+      continue;
+    }
+    if (submit) {  // submit's own flags: what it does with the script, not the script
+      if (w == "--dry-run" || w == "--test-only" || w == "--wait" ||
+          w.rfind("--dir=", 0) == 0 || w.rfind("--timeout=", 0) == 0) {
+        continue;
+      }
+      if (w == "--dir" || w == "--timeout") {
+        ++i;
+        continue;
+      }
+    }
+    if (!in_command && w == "--catalogue" && i + 1 < words.size()) {
+      out.push_back(w);
+      out.push_back(words[++i]);
+      continue;
+    }
+    out.push_back(w);
+  }
+  return out;
+}
+
+}  // namespace
+
+Expected<Request> to_request(const RequestOptions& o, std::vector<std::string> command_line,
+                             bool use_environment) {
   Request r;
   r.system = o.system;
   auto gpus = count("--gpus", o.gpus);
@@ -173,7 +221,7 @@ Expected<Request> to_request(const RequestOptions& o, std::vector<std::string> c
   if (o.account) {
     r.account = o.account;
     r.account_origin = "--account";
-  } else {
+  } else if (use_environment) {
     for (const char* var : {"MLSUB_ACCOUNT", "SBATCH_ACCOUNT"}) {
       if (const char* value = std::getenv(var); value != nullptr && *value != '\0') {
         r.account = std::string(value);
@@ -207,7 +255,8 @@ Expected<Request> to_request(const RequestOptions& o, std::vector<std::string> c
   r.env = o.env;
   r.program = o.program;
   r.args = o.args;
-  r.command_line = std::move(command_line);
+  const bool env_account = r.account && r.account_origin != "--account";
+  r.command_line = header_words(command_line, env_account ? r.account : std::nullopt);
   return r;
 }
 

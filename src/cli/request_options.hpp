@@ -48,8 +48,12 @@ struct RequestOptions {
 void add_request_options(CLI::App& app, RequestOptions& options);
 
 // Checks the values and fills in the account from $MLSUB_ACCOUNT or
-// $SBATCH_ACCOUNT when --account is absent. `command_line` is recorded in
-// the script's header.
-Expected<Request> to_request(const RequestOptions& options, std::vector<std::string> command_line);
+// $SBATCH_ACCOUNT when --account is absent (unless `use_environment` is
+// false: re-planning from a header). The script's header records
+// `command_line` fully resolved, as the `mlsub plan` command that makes the
+// same script by itself: "submit" becomes "plan" without submit's own flags,
+// and an account from the environment is written out as --account.
+Expected<Request> to_request(const RequestOptions& options, std::vector<std::string> command_line,
+                             bool use_environment = true);
 
 }  // namespace mlsub::cli

@@ -29,6 +29,13 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 class Site:
+    retired = False            # a retired system: every script gets "warning retired"
+    default_partition = False  # the site's default partition is its GPU partition
+    implicit_gpus = False      # a job without a GPU option sees every GPU of its nodes
+    whole_nodes = False        # every partition gives whole nodes (billed per node)
+    untyped_is_warning = False  # several GPU types: an untyped request may get any
+    untyped_one_is_warning = False  # so on the partition for one GPU (Mahti's MIG slices)
+
     def __init__(self, name, **kw):
         self.name = name
         self.__dict__.update(kw)
@@ -47,7 +54,8 @@ def csc(name, **kw):
 
 def alps(name, normal_max, over_time, max_nodes):
     return Site(name, acct="a01", acct_bad=None, acct_placeholder="ACCOUNT",
-                acct_missing="warning", opt="gpus-per-node", gpu_fmt="{count}",
+                acct_missing=None, default_partition=True, implicit_gpus=True,
+                whole_nodes=True, opt="gpus-per-node", gpu_fmt="{count}",
                 wrong_opt="gres", wrong_value="gpu:{count}", untyped="gh200:{count}",
                 typed_is_format_warning=True, launcher="srun", type="gh200",
                 bad_type="a100", case_type="GH200", gpn=4, cpg=72, cores=288,
@@ -68,12 +76,12 @@ SITES = [
          nodes_over_extra=[], modules=["module use /appl/local/laifs/modules",
                                        "module load lumi-aif-singularity-bindings"],
          python="python3"),
-    csc("puhti", type="v100", bad_type="a100", case_type="V100", gpn=4, cpg=10, cores=40,
+    csc("puhti", retired=True, type="v100", bad_type="a100", case_type="V100", gpn=4, cpg=10, cores=40,
         p_one="gpu", p_node="gpu", p_multi="gpu", mem_one="64G", mem_node="256G",
         mem_per_gpu="64G", max_time_one="3-00:00:00", over_time="3-12:00:00", max_nodes=20,
         nodes_over_extra=["error gpus-limit", "error cpus-limit"],
         modules=["module purge", "module load pytorch"], python="python3"),
-    csc("mahti", type="a100", bad_type="v100", case_type="A100", gpn=4, cpg=32, cores=128,
+    csc("mahti", retired=True, untyped_one_is_warning=True, type="a100", bad_type="v100", case_type="A100", gpn=4, cpg=32, cores=128,
         p_one="gpusmall", p_node="gpumedium", p_multi="gpumedium", mem_one=None, mem_node=None,
         mem_per_gpu=None, max_time_one="1-12:00:00", over_time="2-00:00:00", max_nodes=6,
         nodes_over_extra=["error gpus-limit", "error cpus-limit"],
@@ -84,7 +92,8 @@ SITES = [
         max_nodes=4, nodes_over_extra=[], modules=["module purge", "module load pytorch"],
         python="python3"),
     Site("alvis", acct="NAISS2026-22-123", acct_bad="project_2001234",
-         acct_placeholder="NAISSYYYY-RR-XXXX", acct_missing="error", opt="gpus-per-node",
+         acct_placeholder="NAISSYYYY-RR-XXXX", acct_missing="error", default_partition=True,
+         untyped_is_warning=True, opt="gpus-per-node",
          gpu_fmt="{type}:{count}", wrong_opt="gres", wrong_value="gpu:A100:{count}",
          untyped="{count}", launcher="torchrun", type="A100", bad_type="H100", case_type="a100",
          gpn=4, cpg=16, cores=64, p_one="alvis", p_node="alvis", p_multi="alvis", mem_one=None,
@@ -154,9 +163,14 @@ def base(s, gpus=1, nodes=1, part=None, cpus=None, mem="default", time="2:00:00"
 
 def body(s, gpus=1, nodes=1, launch="default"):
     out = ["set -eo pipefail", ""] + s.modules + [""]
-    out += ["export OMP_NUM_THREADS=$SLURM_CPUS_PER_TASK"]
     if launch == "default":
         launch = "single" if gpus == 1 and nodes == 1 else s.launcher
+    # One task per node under torchrun holds the CPUs of all its processes:
+    # each process gets its share (cores per GPU), not all of them.
+    if launch.startswith("torchrun"):
+        out += [f"export OMP_NUM_THREADS={s.cpg}"]
+    else:
+        out += ["export OMP_NUM_THREADS=$SLURM_CPUS_PER_TASK"]
     if launch == "single":
         out += [f"{s.python} train.py --epochs 10"]
     elif launch == "plain":
@@ -179,9 +193,18 @@ def cases(s):
     """(name, header comments, directives, body, expected findings)."""
     n = s.gpn
     full = dict(gpus=n)
-    # A typed request where the site's format has no type: a format warning too.
-    typed_warn = ["warning gpu-syntax"] if getattr(s, "typed_is_format_warning", False) else []
+    # A typed request where the site's format has no type: a note on the form too.
+    typed_warn = ["note gpu-syntax"] if getattr(s, "typed_is_format_warning", False) else []
     mem_warn_when_unset = ["warning memory"] if s.name in ("lumi", "puhti") else []
+    # Another option or form that Slurm reads the same way: a note; an
+    # untyped request on a site with several GPU types: a warning.
+    syntax = ["note gpu-syntax"]
+    untyped = (["warning gpu-syntax"] if s.untyped_is_warning or s.untyped_one_is_warning
+               else ["note gpu-syntax"])
+    # Mahti's gpusmall also has MIG slices: an untyped request there may get one.
+    syntax_one = ["warning gpu-syntax"] if s.untyped_one_is_warning else syntax
+    # No CPU request: not reported (the site's default is not in the catalogue).
+    no_cpus_note = []
     yield ("right-1gpu", ["A single-GPU job as the site's guide writes it."], base(s),
            body(s), [])
     short = [sb("-J", "train"), sb("-A", s.acct), sb("-p", s.p_one), sb("-t", "2:00:00"),
@@ -216,12 +239,12 @@ def cases(s):
            base(s, time=s.max_time_one), body(s), [])
     yield ("wrong-gpu-syntax", ["The GPU request of another site."],
            base(s, gpu_opt=s.wrong_opt, gpu_value=s.wrong_value.format(count=1)), body(s),
-           ["warning gpu-syntax"])
+           syntax_one)
     yield ("wrong-gpu-syntax-node", ["Another site's GPU request, full node."],
            base(s, gpu_opt=s.wrong_opt, gpu_value=s.wrong_value.format(count=n), **full),
-           body(s, **full), ["warning gpu-syntax"])
+           body(s, **full), syntax)
     yield ("wrong-gpu-format", ["The site's option in a form it does not document."],
-           base(s, gpu_value=s.untyped.format(count=1)), body(s), ["warning gpu-syntax"])
+           base(s, gpu_value=s.untyped.format(count=1)), body(s), untyped)
     yield ("wrong-gpu-type", ["A GPU type this site does not have."],
            base(s, gpu_value=s.gpu_fmt.format(type=s.bad_type, count=1)
                 if "{type}" in s.gpu_fmt else f"{s.bad_type}:1"), body(s),
@@ -236,8 +259,8 @@ def cases(s):
     yield ("cpus-far-under", ["One core for a GPU."], base(s, cpus=1), body(s),
            ["warning cpus-per-gpu"])
     no_cpus = [l for l in base(s) if "cpus-per-task" not in l]
-    yield ("cpus-missing", ["No --cpus-per-task: one core per task."], no_cpus, body(s),
-           ["warning cpus-per-gpu"])
+    yield ("cpus-missing", ["No --cpus-per-task: the site's default, not reported."], no_cpus,
+           body(s), no_cpus_note)
     # Memory where the site assigns it, or no memory where it must be asked.
     if s.mem_per_gpu:
         yield ("memory-missing", ["No --mem where the site wants memory per GPU."],
@@ -245,13 +268,13 @@ def cases(s):
         yield ("memory-over-node", ["More memory than a node has."],
                base(s, mem="2T"), body(s), ["error memory"])
     else:
-        yield ("memory-set", ["--mem where the site assigns memory with the GPUs."],
-               base(s, mem="100G"), body(s), ["warning memory"])
-        yield ("memory-per-cpu", ["--mem-per-cpu where the site assigns memory."],
-               base(s) + ["#SBATCH --mem-per-cpu=4000"], body(s), ["warning memory"])
+        yield ("memory-set", ["--mem within a node where the site assigns memory: fine."],
+               base(s, mem="100G"), body(s), [])
+        yield ("memory-per-cpu", ["--mem-per-cpu x the CPUs asked for is over a node's memory."],
+               base(s) + ["#SBATCH --mem-per-cpu=64G"], body(s), ["error memory"])
     if s.name == "lumi":
-        yield ("memory-on-whole-node", ["--mem on standard-g, where nodes come whole."],
-               base(s, mem="480G", **full), body(s, **full), ["warning memory"])
+        yield ("memory-on-whole-node", ["--mem=480G on standard-g, as LUMI's training advises."],
+               base(s, mem="480G", **full), body(s, **full), [])
     yield ("time-over", ["Over the partition's time limit."], base(s, time=s.over_time),
            body(s), ["error time-limit"])
     t = [l if "--time" not in l else sb("-t", s.over_time) for l in base(s)]
@@ -265,8 +288,8 @@ def cases(s):
                 mem=s.mem_node if s.name != "puhti" else "256G")
     yield ("gpus-per-node-over", ["More GPUs per node than a node has."], over,
            body(s, gpus=2 * n), ["error gpus-limit"])
-    yield ("account-missing", ["No --account."], base(s, acct=None), body(s),
-           [f"{s.acct_missing} account"])
+    missing_acct = [f"{s.acct_missing} account"] if s.acct_missing else []
+    yield ("account-missing", ["No --account."], base(s, acct=None), body(s), missing_acct)
     yield ("account-placeholder", ["The placeholder of a generated script, never replaced."],
            base(s, acct=s.acct_placeholder), body(s), ["error account"])
     if s.acct_bad:
@@ -274,7 +297,7 @@ def cases(s):
                body(s), ["error account"])
     indented = [("  " + l) if "--account" in l else l for l in base(s)]
     yield ("account-indented", ["An indented #SBATCH is a comment to sbatch."], indented,
-           body(s), [f"{s.acct_missing} account"])
+           body(s), missing_acct)
     yield ("single-process", [f"{n} GPUs, one python process."], base(s, **full),
            body(s, launch="plain", **full), ["warning single-process"])
     multi = base(s, gpus=2 * n, nodes=2)
@@ -286,13 +309,15 @@ def cases(s):
     yield ("partition-typo", ["A partition the site does not have."], typo, body(s),
            ["error partition"])
     yield ("partition-missing", ["No partition."],
-           [l for l in base(s) if "--partition" not in l], body(s), ["warning partition"])
+           [l for l in base(s) if "--partition" not in l], body(s),
+           [] if s.default_partition else ["warning partition"])
     yield ("no-gpus", ["A GPU partition, but no GPUs asked for."],
            [l for l in base(s, mem=None) if f"--{s.opt}" not in l], body(s),
-           ["warning no-gpus"] + (["warning memory"] if s.mem_per_gpu else []))
+           ([] if s.implicit_gpus else ["warning no-gpus"]) +
+           (["warning memory"] if s.mem_per_gpu else []))
     typo = [l.replace("cpus-per-task", "cpu-per-task") for l in base(s)]
     yield ("option-typo", ["--cpu-per-task is not an sbatch option."], typo, body(s),
-           ["error unknown-option", "warning cpus-per-gpu"])
+           ["error unknown-option"] + no_cpus_note)
     if s.name in ("lumi", "alvis"):
         uenv = base(s) + ["#SBATCH --uenv=pytorch/v2.8.0:/user-environment --view=default"]
         yield ("uenv-elsewhere", ["CSCS's uenv options on a site without the plugin."], uenv,
@@ -300,12 +325,25 @@ def cases(s):
     late = ["cd \"$SLURM_SUBMIT_DIR\""] + base(s)
     yield ("all-after-command",
            ["Every directive after a command: sbatch reads none of them."], late, body(s),
-           ["warning ignored-directive", "warning partition", "warning no-gpus",
-            f"{s.acct_missing} account"] + mem_warn_when_unset)
+           ["warning ignored-directive"] +
+           ([] if s.default_partition else ["warning partition"]) +
+           ([] if s.implicit_gpus else ["warning no-gpus"]) + missing_acct + mem_warn_when_unset)
     prefix = [l.replace("--partition", "--part").replace("--ntasks-per-node", "--ntasks-per-n")
               for l in base(s)]
     yield ("right-option-prefixes", ["Unambiguous prefixes, which sbatch's getopt accepts."],
            prefix, body(s), [])
+
+
+def partial_node(s, directives):
+    """Whether the script asks for fewer GPUs per node than a node has, on a
+    partition of the site (billed for the whole node)."""
+    if not directives[0].startswith("#"):
+        return False  # after a command: sbatch reads none of them
+    text = "\n".join(directives)
+    if "xx" in text or "--partition=" + s.p_one + "x" in text:
+        return False
+    m = re.search(r"--(?:gpus-per-node|gres)[= ](?:gpu:)?(?:\w+:)?(\d+)\b", text)
+    return bool(m) and int(m.group(1)) < s.gpn
 
 
 def main():
@@ -319,6 +357,11 @@ def main():
             if re.match(r"^[0-9]{2}-.*\.sbatch$", old):
                 os.remove(os.path.join(folder, old))
         for i, (name, header, directives, lines, expect) in enumerate(cases(s), 1):
+            expect = list(expect)
+            if s.retired:
+                expect.append("warning retired")
+            if s.whole_nodes and partial_node(s, directives):
+                expect.append("warning whole-node")
             text = script(header, directives, lines, expect)
             with open(os.path.join(root, s.name, f"{i:02d}-{name}.sbatch"), "w") as f:
                 f.write(text)

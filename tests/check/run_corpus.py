@@ -5,10 +5,10 @@ reports for each file with the file's `# expect:` lines (see
 make_corpus.py). Usage: run_corpus.py CORPUS_DIR [SYSTEM...]; $MLSUB names
 the binary."""
 
-import json
 import os
-import subprocess
 import sys
+
+import checklib
 
 
 def expected(path):
@@ -29,21 +29,13 @@ def main():
     systems = sys.argv[2:] or sorted(os.listdir(root))
     failed = checked = 0
     for system in systems:
-        folder = os.path.join(root, system)
-        files = sorted(os.path.join(folder, f) for f in os.listdir(folder)
-                       if f.endswith(".sbatch"))
-        run = subprocess.run([mlsub, "check", "--json", "--system", system] + files,
-                             capture_output=True, text=True)
-        if run.returncode not in (0, 9):
-            print(f"FAIL: {system}: mlsub check exited {run.returncode}: {run.stderr}")
+        try:
+            files, got, messages, rc = checklib.check_folder(mlsub, os.path.join(root, system),
+                                                             system)
+        except RuntimeError as e:
+            print(f"FAIL: {e}")
             failed += 1
             continue
-        got = {f: set() for f in files}
-        messages = {f: [] for f in files}
-        for finding in json.loads(run.stdout):
-            got[finding["file"]].add((finding["severity"], finding["id"]))
-            messages[finding["file"]].append(
-                f'{finding["line"]}: {finding["severity"]}: {finding["message"]} [{finding["id"]}]')
         any_error = False
         for f in files:
             checked += 1
@@ -56,9 +48,9 @@ def main():
                 print(f"  got:      {sorted(got[f])}")
                 for m in messages[f]:
                     print(f"    {m}")
-        if (run.returncode == 9) != any_error:
+        if (rc == 9) != any_error:
             failed += 1
-            print(f"FAIL: {system}: exit code {run.returncode} with errors={any_error}")
+            print(f"FAIL: {system}: exit code {rc} with errors={any_error}")
     print(f"{checked} scripts checked, {failed} failed")
     return 1 if failed else 0
 

@@ -116,4 +116,38 @@ expect_rc 7; expect_stderr_has "--check: cannot read"
 run plan --system lumi --gpus 1 --explain --account project_465000123 train.py -- --json
 expect_stdout_has "#   mlsub plan --system lumi --gpus 1 --account project_465000123 train.py -- --json"
 
+# The header is the fully resolved command: an account from the environment
+# is written out, and `mlsub plan --check FILE` alone re-plans from it,
+# ignoring the environment.
+last_command="MLSUB_ACCOUNT=project_465000999 mlsub plan --system lumi --gpus 8 train.py"
+MLSUB_ACCOUNT=project_465000999 "$MLSUB" plan --system lumi --gpus 8 train.py -- --lr '3e-4 x' >"$work/env.sh" 2>"$err"
+rc=$?; out=$work/env.sh
+expect_rc 0
+expect_stdout_has "#   mlsub plan --account project_465000999 --system lumi --gpus 8 train.py -- --lr '3e-4 x'"
+last_command="SBATCH_ACCOUNT=project_465000111 mlsub plan --check env.sh"
+SBATCH_ACCOUNT=project_465000111 "$MLSUB" plan --check "$work/env.sh" >"$work/out" 2>"$err"
+rc=$?; out=$work/out
+expect_rc 0
+run plan --system alps-clariden --gpus 4 train.py
+cp "$out" "$work/alps.sh"
+last_command="MLSUB_ACCOUNT=a01 mlsub plan --check=alps.sh"
+MLSUB_ACCOUNT=a01 "$MLSUB" plan --check="$work/alps.sh" >"$work/out" 2>"$err"
+rc=$?; out=$work/out
+expect_rc 0
+# A changed request in the header: the diff, exit 8.
+sed -i '3s/--gpus 4/--gpus 8/' "$work/alps.sh"
+run plan --check "$work/alps.sh"
+expect_rc 8
+# The header is read as words, never through a shell.
+sed -i "3s|.*|#   mlsub plan --system lumi --gpus 1 \$(touch $work/pwned) train.py|" "$work/alps.sh"
+run plan --check "$work/alps.sh"
+expect_rc 2; expect_stderr_has "the command in its header cannot be read: shell syntax"
+if [ -e "$work/pwned" ]; then bad "the header ran"; else ok; fi
+printf '#!/bin/bash\n#   mlsub plan --system lumi --gpus 1 --validate train.py\n' >"$work/validate.sh"
+run plan --check "$work/validate.sh"
+expect_rc 2; expect_stderr_has "is not an mlsub plan request"
+printf '#!/bin/bash\n#SBATCH -p small-g\n' >"$work/no-header.sh"
+run plan --check "$work/no-header.sh"
+expect_rc 2; expect_stderr_has "has no mlsub header"
+
 finish

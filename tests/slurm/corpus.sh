@@ -34,23 +34,6 @@ judge_site() {
   echo "$passed $failed" >"$work/$site.count"
 }
 
-sites=()
-for conf in "$lab"/*/slurm.conf; do
-  sites+=("$(basename "$(dirname "$conf")")")
-done
-for site in "${sites[@]}"; do
-  judge_site "$site" >"$work/$site.log" 2>&1 &
-done
-wait
-for site in "${sites[@]}"; do
-  cat "$work/$site.log"
-  if read -r p f 2>/dev/null <"$work/$site.count"; then
-    passed=$((passed + p))
-    failed=$((failed + f))
-  else
-    last_command="judging $site's scripts"
-    bad "the subshell for $site ended without its counts"
-  fi
-done
+judge_sites judge_site
 [ "${#sites[@]}" -ge 8 ] && ok || bad "only ${#sites[@]} sites in the lab"
 finish

@@ -25,3 +25,29 @@ start_lab() {
   chmod +x bin/module
   export PATH=$work/bin:$PATH
 }
+
+# judge_sites FUNC: runs `FUNC SITE` for every site of the lab side by side
+# (each replica answers one sbatch at a time, mostly waiting), each in a
+# subshell that writes "PASSED FAILED" to $work/SITE.count, then prints
+# their logs and adds their counts to $passed and $failed. Sets $sites.
+judge_sites() {
+  local fn=$1 site conf p f
+  sites=()
+  for conf in "$lab"/*/slurm.conf; do
+    sites+=("$(basename "$(dirname "$conf")")")
+  done
+  for site in "${sites[@]}"; do
+    "$fn" "$site" >"$work/$site.log" 2>&1 &
+  done
+  wait
+  for site in "${sites[@]}"; do
+    cat "$work/$site.log"
+    if read -r p f 2>/dev/null <"$work/$site.count"; then
+      passed=$((passed + p))
+      failed=$((failed + f))
+    else
+      last_command="judging $site's scripts"
+      bad "the subshell for $site ended without its counts"
+    fi
+  done
+}

@@ -130,16 +130,84 @@ TEST_CASE("check_script: a right LUMI script is clean") {
   CHECK(check_script(system_named("lumi"), s).empty());
 }
 
-TEST_CASE("check_script: --gres=gpu:4 on LUMI names the site's form") {
+TEST_CASE("check_script: --gres=gpu:4 on LUMI is a note naming the site's form") {
   const auto s = parse_sbatch_directives(
       "#SBATCH -A project_465000123 -p small-g --mem=240G\n"
       "#SBATCH -n 4 -c 7\n"
       "#SBATCH --gres=gpu:4\n"
       "srun python3 train.py\n");
   const auto f = check_script(system_named("lumi"), s);
-  REQUIRE(ids(f) == std::vector<std::string>{"warning gpu-syntax"});
+  REQUIRE(ids(f) == std::vector<std::string>{"note gpu-syntax"});
   CHECK(f[0].line == 3);
-  CHECK(f[0].message.find("use --gpus-per-node=4") != std::string::npos);
+  CHECK(f[0].message.find("means the same as --gpus-per-node=4") != std::string::npos);
+  REQUIRE(f[0].fix.size() == 2);
+  CHECK(f[0].fix[0].option == "gres");
+  CHECK_FALSE(f[0].fix[0].value);
+  CHECK(f[0].fix[1].option == "gpus-per-node");
+  CHECK(f[0].fix[1].value == std::optional<std::string>("4"));
+}
+
+TEST_CASE("check_script: what the sites document is not reported") {
+  // Alps: --gpus-per-task, no GPU option, no partition, no account.
+  CHECK(check_script(system_named("alps-clariden"),
+                     parse_sbatch_directives("#SBATCH --nodes=2 --ntasks-per-node=4\n"
+                                             "#SBATCH --gpus-per-task=1\nsrun ./app\n"))
+            .empty());
+  CHECK(check_script(system_named("alps-clariden"),
+                     parse_sbatch_directives("#SBATCH --nodes=2 --ntasks-per-node=4\n"
+                                             "srun python train.py\n"))
+            .empty());
+  // LUMI: --tasks-per-node (Slurm's older spelling) and --mem=480G on standard-g.
+  CHECK(check_script(system_named("lumi"),
+                     parse_sbatch_directives(
+                         "#SBATCH -A project_465000123 -p standard-g --nodes=2\n"
+                         "#SBATCH --tasks-per-node=1 -c 56 --mem=480G --gpus-per-node=8\n"
+                         "srun python -m torch.distributed.run --nproc_per_node=8 t.py\n"))
+            .empty());
+  // Alvis: no -p (the only partition) and no -c.
+  CHECK(check_script(system_named("alvis"),
+                     parse_sbatch_directives("#SBATCH -A NAISS2024-22-219 -t 1:00:00\n"
+                                             "#SBATCH --gpus-per-node=A40:1\npython t.py\n"))
+            .empty());
+}
+
+TEST_CASE("check_script: real problems the sites' forms can hide") {
+  const auto lumi = [](const std::string& text) {
+    return ids(check_script(system_named("lumi"), parse_sbatch_directives(text)));
+  };
+  const std::string head = "#SBATCH -A project_465000123 -p standard-g -c 7 --gpus-per-node=8\n";
+  CHECK(lumi(head + "#SBATCH --ntasks-per-node=8\n"
+                    "srun bash -c 'ROCR_VISIBLE_DEVICES=$SLURM_LOCALID LOCAL_RANK=$SLURM_LOCALID "
+                    "python t.py'\n") == std::vector<std::string>{"error local-rank"});
+  CHECK(lumi(head + "#SBATCH --ntasks-per-node=8\n"
+                    "srun torchrun --nproc_per_node=8 t.py\n") ==
+        std::vector<std::string>{"error launcher-per-gpu"});
+  CHECK(lumi(head + "#SBATCH --ntasks-per-node=8\nexport OMP_NUM_THREADS=14\nsrun python t.py\n") ==
+        std::vector<std::string>{"warning threads"});
+  CHECK(lumi("#SBATCH -A project_465000123 -p small-g -n 8 -c 7 --gpus-per-node=8\n"
+             "#SBATCH --mem-per-gpu=120G\nsrun python t.py\n") ==
+        std::vector<std::string>{"error memory"});
+  CHECK(lumi("#SBATCH -A project_465000123 -p standard-g -c 7 --gpus-per-node=1\npython t.py\n") ==
+        std::vector<std::string>{"warning whole-node"});
+  for (const char* placeholder : {"<ACCOUNT>", "<project>", "project_xxxxxxxxx", "project_<id>"}) {
+    CHECK(lumi(std::string("#SBATCH -A ") + placeholder +
+               " -p small-g -c 7 --mem=60G --gpus-per-node=1\npython t.py\n") ==
+          std::vector<std::string>{"error account"});
+  }
+  const auto mahti = ids(check_script(
+      system_named("mahti"),
+      parse_sbatch_directives("#SBATCH -A project_2001234 -p gpumedium -N 2 -n 8 -c 32\n"
+                              "#SBATCH --gres=gpu:a100:4,nvme:3600\nsrun python t.py\n")));
+  CHECK(mahti == std::vector<std::string>{"error local-disk", "warning retired"});
+}
+
+TEST_CASE("finding ids: each has a rationale and a source") {
+  for (const auto& f : finding_ids()) {
+    CHECK_FALSE(f.rationale.empty());
+    CHECK_FALSE(f.source.empty());
+    CHECK(explain_finding(f.id) == &f);
+  }
+  CHECK(explain_finding("no-such-id") == nullptr);
 }
 
 TEST_CASE("check_script: limits come from the partition") {
@@ -148,7 +216,7 @@ TEST_CASE("check_script: limits come from the partition") {
       "#SBATCH --gres=gpu:a100:1\n"
       "python3 train.py\n");
   const auto f = check_script(system_named("mahti"), s);
-  REQUIRE(ids(f) == std::vector<std::string>{"error time-limit"});
+  REQUIRE(ids(f) == std::vector<std::string>{"error time-limit", "warning retired"});
   CHECK(f[0].line == 1);
 }
 
@@ -170,6 +238,22 @@ TEST_CASE("infer_system: from the partition and the GPU type") {
   CHECK(alps.error().message.find("--system") != std::string::npos);
   auto none = infer_system(all_systems(), parse_sbatch_directives("#SBATCH -p nowhere\n"));
   REQUIRE_FALSE(none);
+  // mlsub's own header names the system; CSCS's plugins name Alps.
+  auto header = infer_system(all_systems(),
+                             parse_sbatch_directives("#!/bin/bash\n# Generated by mlsub 1. To "
+                                                     "make it again:\n#   mlsub plan --system "
+                                                     "alps-santis --gpus 4 t.py\n"));
+  REQUIRE(header);
+  CHECK((*header)->name == "alps-santis");
+  auto uenv = infer_system(all_systems(), parse_sbatch_directives("#SBATCH --uenv=pytorch/v2.8.0\n"));
+  REQUIRE_FALSE(uenv);
+  CHECK(uenv.error().message.find("alps-clariden, alps-daint, alps-santis fit") !=
+        std::string::npos);
+  // Live systems before retired ones: gputest is Mahti's, Puhti's and Roihu's.
+  auto live = infer_system(all_systems(),
+                           parse_sbatch_directives("#SBATCH -p gputest --gres=gpu:4\n"));
+  REQUIRE(live);
+  CHECK((*live)->name == "roihu");
 }
 
 TEST_CASE("check_script: values sbatch cannot read") {

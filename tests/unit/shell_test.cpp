@@ -86,3 +86,26 @@ TEST_CASE("is_sbatch_safe accepts printable ASCII only") {
   CHECK_FALSE(is_sbatch_safe("a\nb"));
   CHECK_FALSE(is_sbatch_safe("\x7f"));
 }
+
+TEST_CASE("split_shell_words reads back what shell_join writes, without a shell") {
+  const std::vector<std::string> words = {
+      "plan", "--system", "lumi", "it's", "a b", "$HOME", "`id`", "back\\slash", "~/x",
+      "=lead", "line\nbreak", "tab\there", "caf\xc3\xa9", "\"quoted\"", ""};
+  for (const auto& w : words) {
+    auto back = mlsub::split_shell_words(shell_quote(w));
+    REQUIRE(back);
+    if (w.empty()) {
+      continue;  // shell_quote("") is ''
+    }
+    REQUIRE(back->size() == 1);
+    CHECK(back->front() == w);
+  }
+  auto all = mlsub::split_shell_words(shell_join(words));
+  REQUIRE(all);
+  CHECK(all->size() == words.size());
+  // What a shell would act on is refused, never run.
+  for (const char* line : {"plan $(touch x)", "plan `id`", "plan a;b", "plan a|b", "plan a&&b",
+                           "plan >x", "plan \"$HOME\"", "plan 'open", "plan \"open"}) {
+    CHECK_FALSE(mlsub::split_shell_words(line));
+  }
+}
