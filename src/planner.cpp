@@ -895,7 +895,7 @@ Expected<Plan> plan_job(const System& s, const Request& r) {
   }
   plan.partition = (*partition)->name;
   if (!(*partition)->note.empty()) {
-    plan.warnings.push_back(fmt::format("{}: {}: {}", s.name, plan.partition, (*partition)->note));
+    plan.warnings.push_back(fmt::format("{}: {}", s.name, (*partition)->note));
   }
   if ((*partition)->whole_node && plan.gpus_per_node < (*node)->gpus) {
     plan.warnings.push_back(fmt::format(
