@@ -5,7 +5,7 @@ mlsub_packages=(
   cmake g++ make pkg-config
   libcli11-dev nlohmann-json3-dev libyaml-cpp-dev libfmt-dev libspdlog-dev
   catch2 libkainjow-mustache-dev libexpected-dev
-  shellcheck python3 help2man librsvg2-bin
+  shellcheck python3 python3-yaml help2man librsvg2-bin
   # the fuzz targets (scripts/fuzz): clang with libFuzzer and its sanitizer
   # runtimes, and llvm-symbolizer for readable stacks
   clang-14 libclang-rt-14-dev llvm-14
