@@ -49,8 +49,9 @@ void fields(Io& io, NodeType& v) {
 template <class Io>
 void fields(Io& io, Partition& v) {
   io(v.name, v.max_time, v.max_nodes, v.min_nodes, v.max_gpus, v.min_gpus, v.max_cpus,
-     v.max_node_minutes, v.whole_node, v.is_default, v.memory, v.node_types, v.auto_select, v.auto_max_time,
-     v.max_jobs_per_user, v.max_running_per_user, v.why, v.source, v.facts);
+     v.max_node_minutes, v.whole_node, v.is_default, v.memory, v.node_types, v.auto_select,
+     v.auto_max_time, v.max_jobs_per_user, v.max_running_per_user, v.why, v.note, v.source,
+     v.facts);
 }
 
 template <class Io>
@@ -75,13 +76,13 @@ void fields(Io& io, MemoryRule& v) {
 
 template <class Io>
 void fields(Io& io, LaunchRule& v) {
-  io(v.multi_gpu, v.why, v.source, v.cpu_bind, v.gpu_per_task, v.binding_why,
-     v.rendezvous_host_variable, v.rendezvous_port_variable, v.rendezvous_source, v.facts);
+  io(v.multi_gpu, v.why, v.source, v.cpu_bind, v.binding_why, v.rendezvous_host_variable,
+     v.rendezvous_port_variable, v.rendezvous_source, v.facts);
 }
 
 template <class Io>
 void fields(Io& io, ContainerRule& v) {
-  io(v.runtime, v.arch, v.source);
+  io(v.runtime, v.arch, v.verb, v.flags, v.image, v.image_why, v.modules, v.modules_why, v.source);
 }
 
 template <class Io>
@@ -96,7 +97,8 @@ void fields(Io& io, UenvRule& v) {
 
 template <class Io>
 void fields(Io& io, Environment& v) {
-  io(v.uenv, v.container_engine, v.container_engine_arch, v.module_use, v.modules,
+  io(v.uenv, v.container_engine, v.container_engine_arch, v.container_engine_srun_options,
+     v.container_engine_why, v.why, v.no_default, v.module_use, v.modules,
      v.distributed_variables, v.job_cache_dirs, v.deprecated_modules, v.container, v.source,
      v.facts);
 }
@@ -120,12 +122,12 @@ void fields(Io& io, System& v) {
 #if defined(__GLIBCXX__) && defined(__LP64__)
 static_assert(sizeof(SourceRef) == 64 && sizeof(FactNote) == 128 && sizeof(FactNotes) == 24 &&
                   sizeof(SiteConstraint) == 128 && sizeof(NodeType) == 448 &&
-                  sizeof(Partition) == 272 && sizeof(Retirement) == 160 &&
+                  sizeof(Partition) == 304 && sizeof(Retirement) == 160 &&
                   sizeof(AccountRule) == 200 && sizeof(GpuRequestSyntax) == 192 &&
-                  sizeof(MemoryRule) == 144 && sizeof(LaunchRule) == 360 &&
-                  sizeof(ContainerRule) == 128 && sizeof(DeprecatedModule) == 64 &&
-                  sizeof(UenvRule) == 216 && sizeof(Environment) == 672 &&
-                  sizeof(MonitoringRule) == 192 && sizeof(System) == 2208,
+                  sizeof(MemoryRule) == 144 && sizeof(LaunchRule) == 352 &&
+                  sizeof(ContainerRule) == 312 && sizeof(DeprecatedModule) == 64 &&
+                  sizeof(UenvRule) == 216 && sizeof(Environment) == 976 &&
+                  sizeof(MonitoringRule) == 192 && sizeof(System) == 2504,
               "a catalogue struct changed: bring its fields() list up to date, then the sizes");
 #endif
 

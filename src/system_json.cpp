@@ -44,6 +44,8 @@ const char* auto_name(AutoSelect a) {
       return "partial_nodes";
     case AutoSelect::never:
       return "never";
+    case AutoSelect::test:
+      return "test";
   }
   return "always";
 }
@@ -105,6 +107,7 @@ nlohmann::json to_json(const System& s) {
          {"auto", auto_name(p.auto_select)},
          {"auto_max_time", p.auto_max_time ? nlohmann::json(format_duration(*p.auto_max_time))
                                            : nlohmann::json(nullptr)},
+         {"note", p.note},
          {"max_jobs_per_user", optional_json(p.max_jobs_per_user)},
          {"max_running_per_user", optional_json(p.max_running_per_user)},
          {"source", source_json(p.source)},
@@ -146,6 +149,9 @@ nlohmann::json to_json(const System& s) {
                                             {"port_variable", *s.launch.rendezvous_port_variable}}
                            : nlohmann::json()}}},
           {"modules", s.environment.modules},
+          {"container_image", optional_json(s.environment.container
+                                                ? s.environment.container->image
+                                                : std::optional<std::string>())},
           {"monitoring",
            s.monitoring ? nlohmann::json{{"energy_counter", optional_json(s.monitoring->energy_counter)},
                                          {"efficiency_tool", s.monitoring->efficiency_tool}}
