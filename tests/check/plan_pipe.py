@@ -6,19 +6,12 @@ script: the retired-system finding on a retired system, and the account
 finding where the script carries the placeholder account (no --account
 given) - both of which must appear there - and a partial node billed whole
 where plan itself warns of it.
-
-KNOWN lists findings that are true of today's templates and that the launch
-issue (issue 14: per-task GPU visibility with LOCAL_RANK, OpenMP threads of
-all CPUs in each torchrun process) fixes in the templates; they are printed,
-not failed. Empty it once those fixes are merged.
 Usage: plan_pipe.py GOLDEN_DIR; $MLSUB names the binary."""
 
 import json
 import os
 import subprocess
 import sys
-
-KNOWN = {"local-rank", "threads"}
 
 
 def main():
@@ -66,9 +59,6 @@ def main():
             for f in findings:
                 if f["id"] == "whole-node" and "gives whole nodes" in plan.stderr:
                     continue  # plan warns of the same partial node
-                if f["id"] in KNOWN:
-                    print(f"known (issue 14): {system}/{name}: {f['message']} [{f['id']}]")
-                    continue
                 got.add(f["id"])
                 if f["id"] not in ("retired", "account"):
                     failed += 1

@@ -87,13 +87,13 @@ last_command="mlsub plan --system roihu --gpus 8 --account project_2001234 train
 "$MLSUB" plan --system roihu --gpus 4 --account project_2001234 train.py | "$MLSUB" check - >"$out" 2>"$err"
 rc=$?
 expect_rc 0
-last_command="mlsub plan --system alps-santis --gpus 4 --account g123 train.py | mlsub check -"
-"$MLSUB" plan --system alps-santis --gpus 4 --account g123 train.py | "$MLSUB" check - >"$out" 2>"$err"
+last_command="mlsub plan --system alps-santis --gpus 4 --account g123 --uenv pytorch/v2.9.1:/user-environment train.py | mlsub check -"
+"$MLSUB" plan --system alps-santis --gpus 4 --account g123 --uenv pytorch/v2.9.1:/user-environment train.py | "$MLSUB" check - >"$out" 2>"$err"
 rc=$?
 expect_rc 0
 expect_stdout_empty
-last_command="mlsub plan --system alps-santis --gpus 1 --account g123 train.py | mlsub check --json -"
-"$MLSUB" plan --system alps-santis --gpus 1 --account g123 train.py 2>/dev/null | "$MLSUB" check --json - >"$out" 2>"$err"
+last_command="mlsub plan --system alps-santis --gpus 1 --account g123 --uenv pytorch/v2.9.1:/user-environment train.py | mlsub check --json -"
+"$MLSUB" plan --system alps-santis --gpus 1 --account g123 --uenv pytorch/v2.9.1:/user-environment train.py 2>/dev/null | "$MLSUB" check --json - >"$out" 2>"$err"
 rc=$?
 expect_rc 0
 expect_stdout_has '"system": "alps-santis"'

@@ -128,7 +128,7 @@ last_command="SBATCH_ACCOUNT=project_465000111 mlsub plan --check env.sh"
 SBATCH_ACCOUNT=project_465000111 "$MLSUB" plan --check "$work/env.sh" >"$work/out" 2>"$err"
 rc=$?; out=$work/out
 expect_rc 0
-run plan --system alps-clariden --gpus 4 train.py
+run plan --system alps-clariden --gpus 4 --uenv pytorch/v2.9.1:/user-environment train.py
 cp "$out" "$work/alps.sh"
 last_command="MLSUB_ACCOUNT=a01 mlsub plan --check=alps.sh"
 MLSUB_ACCOUNT=a01 "$MLSUB" plan --check="$work/alps.sh" >"$work/out" 2>"$err"
