@@ -123,6 +123,10 @@ def write_site(root, system, port, real_count):
         "MinJobAge=300",
         "JobCompType=jobcomp/filetxt",
         f"JobCompLoc={site}/jobcomp.txt",
+        # Job ids of their own per site and per lab: scripts derive
+        # MASTER_PORT from the job id, and every lab on this machine shares
+        # 127.0.0.1, so two labs counting from 1 collide on the port.
+        f"FirstJobId={1 + ((port - 10000) // 20) % 400 * 50}",
     ]
     spank = os.environ.get("MLSUB_LAB_SPANK")
     if spank and uses_spank(system):
@@ -151,7 +155,10 @@ def write_site(root, system, port, real_count):
     dshape = (f"CPUs={default['cores']} RealMemory={megabytes(default['memory'])} "
               f"Gres=gpu:{default['gpu_type']}:{default['gpus']}{local_disk(default)}")
     for i, node in enumerate(real):
-        conf.append(f"NodeName={node} {dshape} NodeAddr=127.0.0.1 Port={port + 2 + i} Weight=1")
+        # Feature lab_real: suites that must not land on a CLOUD node (no
+        # slurmd: the job would wait in CONFIGURING) ask for it.
+        conf.append(f"NodeName={node} {dshape} NodeAddr=127.0.0.1 Port={port + 2 + i} Weight=1 "
+                    "Features=lab_real")
         devs = []
         for g in range(default["gpus"]):
             dev = os.path.join(site, "dev", f"{node}-gpu{g}")

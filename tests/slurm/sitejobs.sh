@@ -61,11 +61,14 @@ alps_uenv=pytorch/v2.8.0:/user-environment
 
 # wait_job ID REQUEUE: prints Slurm's final state line for the job.
 wait_job() {
-  local id=$1 requeue=$2 s="" i
-  for ((i = 0; i < 2400; i++)); do
+  local id=$1 requeue=$2 s="" i limit=1500 done0=0
+  [ "$requeue" = on ] && limit=2400
+  for ((i = 0; i < limit; i++)); do
     s=$(scontrol show job "$id" -o 2>/dev/null | grep -o 'JobState=[A-Z_]*\|ExitCode=[0-9:]*\|Restarts=[0-9]*' | tr '\n' ' ')
     case $s in
-      *JobState=COMPLETED*Restarts=0*) [ "$requeue" = on ] && [ $i -lt 2399 ] && { sleep 0.2; continue; }; break ;;
+      # With requeue, COMPLETED before any restart may be the moment of the
+      # requeue itself: believe it when it stays.
+      *JobState=COMPLETED*Restarts=0*) [ "$requeue" = on ] && [ $((done0 += 1)) -lt 25 ] && { sleep 0.2; continue; }; break ;;
       *JobState=COMPLETED* | *JobState=FAILED* | *JobState=CANCELLED* | *JobState=TIMEOUT* | \
         *JobState=NODE_FAIL* | *JobState=OUT_OF_MEMORY* | *JobState=BOOT_FAIL* | *JobState=DEADLINE*) break ;;
       # Slurm holds a requeued job back a while; the lab need not wait.
@@ -104,7 +107,9 @@ run_cell() {  # run_cell SITE LAUNCHER SIZE ENV REQUEUE
       venv:*) args+=(--venv "$proj/venvs/$site") prog+=(--expect-venv) ;;
     esac
     if [ "$requeue" = on ]; then
-      args+=(--time 2 --requeue-on-timeout 100) prog+=(--checkpoint "$cell/ckpt.pt")
+      # The signal a minute or more into the job: the resumed run must end
+      # before its own signal.
+      args+=(--time 3 --requeue-on-timeout 120) prog+=(--checkpoint "$cell/ckpt.pt")
     else
       args+=(--time 4)
     fi
@@ -122,7 +127,10 @@ run_cell() {  # run_cell SITE LAUNCHER SIZE ENV REQUEUE
     fi
     [ "$(cat plan.rc)" = 0 ] || exit 0
     local id
-    if ! id=$(sbatch --parsable job.sh 2>sbatch.err); then
+    # Only on nodes with a slurmd (not the site's other, CLOUD, nodes).
+    local only_real=(--constraint=lab_real)
+    grep -q '^#SBATCH \(-C\|--constraint\)' job.sh && only_real=()
+    if ! id=$(sbatch --parsable "${only_real[@]}" job.sh 2>sbatch.err); then
       echo "JobState=SBATCH_REFUSED $(tr '\n' ' ' <sbatch.err)" >state
       exit 0
     fi

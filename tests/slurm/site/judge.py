@@ -44,12 +44,9 @@ def main():
     text = ""
     for f in sorted(glob.glob(os.path.join(cell_dir, "slurm-*.out"))):
         text += open(f, errors="replace").read()
-    lines = [l for l in text.splitlines() if l.startswith("LAB-INVARIANT ")]
     seen = {}
-    for l in lines:
-        m = re.match(r"LAB-INVARIANT (\S+) (ok|FAILED) rank=(\d+) node=(\S+): (.*)", l)
-        if not m:
-            continue
+    for m in re.finditer(r"LAB-INVARIANT (\S+) (ok|FAILED) rank=(\d+) node=(\S+): "
+                         r"(.*?)(?=LAB-INVARIANT |\n|$)", text):
         inv, status, rank, node, detail = m.groups()
         seen.setdefault(inv, []).append((status, int(rank), detail))
     for inv, results in seen.items():

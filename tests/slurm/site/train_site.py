@@ -67,6 +67,7 @@ ap.add_argument("--signal", default="USR2")
 ap.add_argument("--max-wait", type=float, default=170.0)
 args = ap.parse_args()
 signal.signal(getattr(signal, "SIG" + args.signal), _on_signal)
+PARENT = os.getppid()  # under torchrun: the agent
 
 NODE = os.environ.get("SLURMD_NODENAME") or socket.gethostname()
 RANK = int(os.environ.get("RANK", "0"))
@@ -75,7 +76,9 @@ failed = []
 
 def report(name, good, detail=""):
     status = "ok" if good else "FAILED"
-    print(f"LAB-INVARIANT {name} {status} rank={RANK} node={NODE}: {detail}", flush=True)
+    line = f"LAB-INVARIANT {name} {status} rank={RANK} node={NODE}: {detail}"
+    sys.stdout.flush()
+    os.write(1, ("\n" + line + "\n").encode())  # one write: several processes share the log
     if not good:
         failed.append(name)
 
@@ -205,7 +208,7 @@ def stop_everywhere(local_stop):
 
 
 step = start_step
-agent = os.getppid() if os.environ.get("TORCHELASTIC_RUN_ID") else None
+agent = PARENT if os.environ.get("TORCHELASTIC_RUN_ID") else None
 if args.checkpoint and not args.checkpoint_done:
     # Train until the checkpoint signal (at most --max-wait seconds).
     begin = time.time()

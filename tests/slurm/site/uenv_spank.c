@@ -45,7 +45,8 @@ static int take(int val, const char *optarg, int remote)
     return 0;
 }
 
-struct spank_option spank_options[] = {
+/* Registered in slurm_spank_init (sbatch takes only registered options). */
+static struct spank_option options[] = {
     {"uenv", "NAME[:MOUNT]", "user environment to mount (lab stand-in)", 1, 1, take},
     {"view", "NAME", "uenv view to load (lab stand-in)", 1, 2, take},
     {"environment", "EDF", "Container Engine environment (lab stand-in)", 1, 3, take},
@@ -53,9 +54,10 @@ struct spank_option spank_options[] = {
 
 int slurm_spank_init(spank_t sp, int ac, char **av)
 {
-    (void)sp;
     for (int i = 0; i < ac; i++)
         if (strncmp(av[i], "root=", 5) == 0) snprintf(root, sizeof root, "%s", av[i] + 5);
+    for (struct spank_option *o = options; o->name; o++)
+        if (spank_option_register(sp, o) != ESPANK_SUCCESS) return -1;
     return 0;
 }
 
