@@ -161,6 +161,9 @@ sort "$proj/results" | awk '{ printf "  %-14s %-10s %-6s %-9s %-12s %s %s\n", $1
 [ -n "${MLSUB_SITEJOBS_REPORT:-}" ] && sort "$proj/results" >"$MLSUB_SITEJOBS_REPORT"
 if [ -n "${MLSUB_SITEJOBS_KEEP:-}" ]; then
   rm -rf "$MLSUB_SITEJOBS_KEEP" && cp -r "$proj/cells" "$MLSUB_SITEJOBS_KEEP"
+  for s in "${sites[@]}"; do
+    mkdir -p "$MLSUB_SITEJOBS_KEEP/logs/$s" && cp "$lab/$s"/*.log "$MLSUB_SITEJOBS_KEEP/logs/$s/" 2>/dev/null
+  done
 fi
 n=$(wc -l <"$proj/results")
 bad=$(grep -c ' FAIL' "$proj/results")

@@ -145,7 +145,11 @@ int slurm_spank_task_init(spank_t sp, int ac, char **av)
                 slurm_error("uenv: %s has no view %s", uenv, view);
                 return -1;
             }
-            prepend_path(sp, bin);
+            /* Once: a step inherits the batch script's PATH, which has
+             * the view already, and perhaps a venv's bin before it. */
+            char path[8192] = "";
+            spank_getenv(sp, "PATH", path, sizeof path);
+            if (!strstr(path, bin)) prepend_path(sp, bin);
             spank_setenv(sp, "UENV_VIEW", view, 1);
         }
     } else if (view[0]) {
@@ -189,7 +193,8 @@ int slurm_spank_task_init(spank_t sp, int ac, char **av)
         char path[8300];
         snprintf(path, sizeof path, "%s:/usr/bin:/bin", bin);
         spank_setenv(sp, "PATH", path, 1);
-        snprintf(ctx, sizeof ctx, "image:%s", base);
+        snprintf(ctx, sizeof ctx, "image:%s", bin + strlen(root) + 11);
+        ctx[strlen(ctx) - 4] = '\0'; /* without "/bin" */
         spank_setenv(sp, "LAB_CONTEXT", ctx, 1);
         spank_setenv(sp, "LAB_BINDS", binds, 1);
     }
