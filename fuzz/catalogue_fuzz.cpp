@@ -100,7 +100,8 @@ void plan_and_render(const mlsub::System& s, const mlsub::Request& r) {
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
   auto* t = new Templates;
   const std::vector<std::string> dirs = {std::string(MLSUB_SOURCE_DATA_DIR) + "/templates"};
-  for (const auto l : {mlsub::Launcher::python, mlsub::Launcher::srun, mlsub::Launcher::torchrun}) {
+  for (const auto l : {mlsub::Launcher::python, mlsub::Launcher::srun, mlsub::Launcher::torchrun,
+                       mlsub::Launcher::accelerate}) {
     auto set = mlsub::TemplateSet::load(dirs, l);
     if (!set) {
       violated("cannot load the built-in templates", set.error().message);

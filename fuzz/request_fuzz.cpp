@@ -58,7 +58,8 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
     std::string name = s.name;
     w->systems.emplace(std::move(name), std::move(s));
   }
-  for (const auto l : {mlsub::Launcher::python, mlsub::Launcher::srun, mlsub::Launcher::torchrun}) {
+  for (const auto l : {mlsub::Launcher::python, mlsub::Launcher::srun, mlsub::Launcher::torchrun,
+                       mlsub::Launcher::accelerate}) {
     auto set = mlsub::TemplateSet::load({data + "/templates"}, l);
     if (!set) {
       violated("cannot load the built-in templates", set.error().message);

@@ -34,7 +34,7 @@ template <class Io>
 void fields(Io& io, Partition& v) {
   io(v.name, v.max_time, v.max_nodes, v.min_nodes, v.max_gpus, v.min_gpus, v.max_cpus,
      v.max_node_minutes, v.whole_node, v.memory, v.node_types, v.auto_select, v.auto_max_time,
-     v.why, v.source);
+     v.why, v.note, v.source);
 }
 
 template <class Io>
@@ -59,12 +59,12 @@ void fields(Io& io, MemoryRule& v) {
 
 template <class Io>
 void fields(Io& io, LaunchRule& v) {
-  io(v.multi_gpu, v.why, v.source, v.cpu_bind, v.gpu_per_task, v.binding_why);
+  io(v.multi_gpu, v.why, v.source, v.cpu_bind, v.binding_why);
 }
 
 template <class Io>
 void fields(Io& io, ContainerRule& v) {
-  io(v.runtime, v.arch, v.source);
+  io(v.runtime, v.arch, v.verb, v.flags, v.image, v.image_why, v.modules, v.modules_why, v.source);
 }
 
 template <class Io>
@@ -79,7 +79,8 @@ void fields(Io& io, UenvRule& v) {
 
 template <class Io>
 void fields(Io& io, Environment& v) {
-  io(v.uenv, v.container_engine, v.container_engine_arch, v.module_use, v.modules,
+  io(v.uenv, v.container_engine, v.container_engine_arch, v.container_engine_srun_options,
+     v.container_engine_why, v.why, v.no_default, v.module_use, v.modules,
      v.distributed_variables, v.job_cache_dirs, v.deprecated_modules, v.container, v.source);
 }
 
@@ -99,31 +100,18 @@ void fields(Io& io, System& v) {
 // update the size here. (The sizes are those of 64-bit libstdc++, the
 // platform the project builds on; elsewhere the check is skipped.)
 #if defined(__GLIBCXX__) && defined(__LP64__)
-static_assert(sizeof(SourceRef) == 64 && sizeof(NodeType) == 320 && sizeof(Partition) == 232 &&
+static_assert(sizeof(SourceRef) == 64 && sizeof(NodeType) == 320 && sizeof(Partition) == 264 &&
                   sizeof(Retirement) == 160 && sizeof(AccountRule) == 176 &&
                   sizeof(GpuRequestSyntax) == 160 && sizeof(MemoryRule) == 120 &&
-                  sizeof(LaunchRule) == 184 && sizeof(ContainerRule) == 128 &&
+                  sizeof(LaunchRule) == 176 && sizeof(ContainerRule) == 312 &&
                   sizeof(DeprecatedModule) == 64 && sizeof(UenvRule) == 120 &&
-                  sizeof(Environment) == 552 && sizeof(MonitoringRule) == 168 &&
-                  sizeof(System) == 1784,
+                  sizeof(Environment) == 856 && sizeof(MonitoringRule) == 168 &&
+                  sizeof(System) == 2080,
               "a catalogue struct changed: bring its fields() list up to date, then the sizes");
 #endif
 
 template <class T>
 struct is_optional : std::false_type {};
-// Added a field to a catalogue struct? Add it to its fields() above, then
-// update the size here. (The sizes are those of 64-bit libstdc++, the
-// platform the project builds on; elsewhere the check is skipped.)
-#if defined(__GLIBCXX__) && defined(__LP64__)
-static_assert(sizeof(SourceRef) == 64 && sizeof(NodeType) == 320 && sizeof(Partition) == 232 &&
-                  sizeof(Retirement) == 160 && sizeof(AccountRule) == 176 &&
-                  sizeof(GpuRequestSyntax) == 160 && sizeof(MemoryRule) == 120 &&
-                  sizeof(LaunchRule) == 184 && sizeof(ContainerRule) == 128 &&
-                  sizeof(DeprecatedModule) == 64 && sizeof(UenvRule) == 120 &&
-                  sizeof(Environment) == 552 && sizeof(MonitoringRule) == 168 &&
-                  sizeof(System) == 1784,
-              "a catalogue struct changed: bring its fields() list up to date, then the sizes");
-#endif
 
 template <class T>
 struct is_optional<std::optional<T>> : std::true_type {};

@@ -55,6 +55,23 @@ bool is_iso_date(std::string_view text) {
   return true;
 }
 
+// A word the catalogue writes into the script as shell text: not empty,
+// one line, no control bytes, and no blank outside double quotes.
+bool is_shell_word(std::string_view word) {
+  bool quoted = false;
+  for (const char c : word) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
+      return false;
+    }
+    if (c == '"') {
+      quoted = !quoted;
+    } else if (!quoted && (c == ' ' || c == ';' || c == '&' || c == '|' || c == '<' || c == '>')) {
+      return false;
+    }
+  }
+  return !word.empty() && !quoted;
+}
+
 SourceRef read_source(MapReader& r) {
   SourceRef s;
   if (auto url = r.text("source")) {
@@ -176,7 +193,6 @@ LaunchRule read_launch(MapReader& top) {
   if (const YAML::Node b = r.child("binding", false); b.IsDefined()) {
     MapReader br(b, "launch.binding", top.problems());
     out.cpu_bind = br.text("cpu_bind");
-    out.gpu_per_task = br.boolean("gpu_per_task").value_or(false);
     out.binding_why = br.text("why").value_or("");
     (void)read_source(br);
     br.finish();
@@ -195,6 +211,8 @@ Environment read_environment(MapReader& top) {
   MapReader r(node, "environment", top.problems());
   out.module_use = r.text_list("module_use");
   out.modules = r.text_list("modules");
+  out.why = r.text("why", false).value_or("");
+  out.no_default = r.text("no_default", false).value_or("");
   if (const YAML::Node u = r.child("uenv", false); u.IsDefined()) {
     MapReader ur(u, "environment.uenv", top.problems());
     UenvRule rule;
@@ -211,6 +229,13 @@ Environment read_environment(MapReader& top) {
       cr.problem("arch",
                  fmt::format("must be x86_64 or aarch64, got '{}'", out.container_engine_arch));
     }
+    out.container_engine_srun_options = cr.text_list("srun_options");
+    for (const auto& o : out.container_engine_srun_options) {
+      if (o.rfind("--", 0) != 0 || !is_shell_word(o)) {
+        cr.problem("srun_options", fmt::format("'{}' is not one srun option (--name=value)", o));
+      }
+    }
+    out.container_engine_why = cr.text("why", false).value_or("");
     out.container_engine = read_source(cr);
     cr.finish();
   }
@@ -256,6 +281,26 @@ Environment read_environment(MapReader& top) {
     if (rule.arch != "x86_64" && rule.arch != "aarch64") {
       cr.problem("arch", fmt::format("must be x86_64 or aarch64, got '{}'", rule.arch));
     }
+    rule.verb = cr.text("verb", false).value_or("exec");
+    if (rule.verb != "exec" && rule.verb != "run") {
+      cr.problem("verb", fmt::format("must be exec or run, got '{}'", rule.verb));
+    }
+    rule.flags = cr.text_list("flags");
+    for (const auto& f : rule.flags) {
+      if (f.rfind("-", 0) != 0 || !is_shell_word(f)) {
+        cr.problem("flags", fmt::format("'{}' is not one option word (no spaces or control "
+                                        "characters outside quotes)",
+                                        f));
+      }
+    }
+    rule.image = cr.text("image", false);
+    if (rule.image && (rule.image->empty() || !is_shell_word(*rule.image) ||
+                       rule.image->find_first_of("'\"$`\\") != std::string::npos)) {
+      cr.problem("image", fmt::format("'{}' is not a plain path", *rule.image));
+    }
+    rule.image_why = cr.text("image_why", false).value_or("");
+    rule.modules = cr.text_list("modules");
+    rule.modules_why = cr.text("modules_why", false).value_or("");
     rule.source = read_source(cr);
     cr.finish();
     out.container = rule;
@@ -349,14 +394,17 @@ Partition read_partition(const YAML::Node& node, const std::string& path, Proble
   out.whole_node = r.boolean("whole_node").value_or(false);
   out.memory = memory_policy(r.choice("memory", {"per_gpu", "site"}, false));
   out.node_types = r.text_list("node_types");
-  const auto autosel = r.choice("auto", {"always", "partial_nodes", "never"}, false);
+  const auto autosel = r.choice("auto", {"always", "partial_nodes", "never", "test"}, false);
   if (autosel && *autosel == "partial_nodes") {
     out.auto_select = AutoSelect::partial_nodes;
   } else if (autosel && *autosel == "never") {
     out.auto_select = AutoSelect::never;
+  } else if (autosel && *autosel == "test") {
+    out.auto_select = AutoSelect::test;
   }
   out.auto_max_time = r.duration("auto_max_time", false);
   out.why = r.text("why").value_or("");
+  out.note = r.text("note", false).value_or("");
   out.source = read_source(r);
   if (out.min_nodes > out.max_nodes) {
     r.problem("min_nodes", fmt::format("{} is more than max_nodes {}", out.min_nodes,

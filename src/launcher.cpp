@@ -10,12 +10,14 @@ std::string_view launcher_name(Launcher l) {
       return "srun";
     case Launcher::torchrun:
       return "torchrun";
+    case Launcher::accelerate:
+      return "accelerate";
   }
   return "python";
 }
 
 std::optional<Launcher> parse_launcher(std::string_view name) {
-  for (const Launcher l : {Launcher::python, Launcher::srun, Launcher::torchrun}) {
+  for (const Launcher l : {Launcher::python, Launcher::srun, Launcher::torchrun, Launcher::accelerate}) {
     if (launcher_name(l) == name) {
       return l;
     }
@@ -23,6 +25,6 @@ std::optional<Launcher> parse_launcher(std::string_view name) {
   return std::nullopt;
 }
 
-std::string launcher_names() { return "python, srun, torchrun"; }
+std::string launcher_names() { return "python, srun, torchrun, accelerate"; }
 
 }  // namespace mlsub

@@ -66,6 +66,32 @@ Expected<void> check_values(const Request& r) {
   return {};
 }
 
+// A program that is itself a launcher would be started once per GPU by the
+// launch line, each copy starting its own processes: N x N of them.
+Expected<void> check_not_a_launcher(const Request& r) {
+  const std::string base = r.program.substr(r.program.find_last_of('/') + 1);
+  std::string name = base;
+  if ((base.rfind("python", 0) == 0) && r.args.size() >= 2 && r.args[0] == "-m") {
+    name = r.args[1];
+  }
+  const char* fix = nullptr;
+  if (name == "torchrun" || name == "torch.distributed.run" || name == "torch.distributed.launch") {
+    fix = "give the training script itself and use --launcher torchrun";
+  } else if (name == "accelerate" || name == "accelerate.commands.launch") {
+    fix = "give the training script itself and use --launcher accelerate";
+  } else if (name == "deepspeed" || name == "deepspeed.launcher.runner") {
+    fix = "give the training script itself and use --launcher torchrun (or srun): a DeepSpeed "
+          "program takes its ranks from the environment";
+  }
+  if (fix == nullptr) {
+    return {};
+  }
+  return fail(ErrorKind::usage,
+              fmt::format("the program '{}' is itself a launcher, and the job would start it "
+                          "once per GPU, each starting its own processes; {}",
+                          name == base ? base : base + " -m " + name, fix));
+}
+
 Expected<const NodeType*> choose_node_type(const System& s, const Request& r, Plan& plan) {
   const NodeType* node = &s.node_types.front();
   if (r.gpu_type) {
@@ -185,6 +211,16 @@ Expected<const Partition*> choose_partition(const System& s, const NodeType& nod
                             p->source.url});
     return p;
   }
+  // Debug and test queues are for tests, never production: say when the
+  // job would fit one, and leave the choice to the user.
+  for (const Partition& p : s.partitions) {
+    if (p.auto_select == AutoSelect::test && violations(p, shape).empty() &&
+        !(p.auto_max_time && shape.time > *p.auto_max_time)) {
+      plan.warnings.push_back(fmt::format(
+          "{}: this job would fit {}, which mlsub uses only when named (--partition {}): {}",
+          s.name, p.name, p.name, p.why));
+    }
+  }
   const Partition* best_failure = nullptr;
   std::vector<Violation> best_broken;
   for (const Partition& p : s.partitions) {
@@ -252,9 +288,10 @@ Expected<void> place_tasks(const System& s, const NodeType& node, Plan& plan) {
           "workers, use --launcher srun for one process per GPU",
           plan.gpus_per_node));
     }
-  } else if (plan.launcher == Launcher::torchrun) {
+  } else if (plan.launcher == Launcher::torchrun || plan.launcher == Launcher::accelerate) {
     plan.tasks_per_node = 1;
     plan.cpus_per_task = node.cpus_per_gpu * plan.gpus_per_node;
+    plan.processes_per_task = plan.gpus_per_node;
   } else {
     plan.tasks_per_node = plan.gpus_per_node;
     plan.cpus_per_task = node.cpus_per_gpu;
@@ -264,6 +301,8 @@ Expected<void> place_tasks(const System& s, const NodeType& node, Plan& plan) {
     why_tasks = "one process drives the GPUs";
   } else if (plan.launcher == Launcher::torchrun) {
     why_tasks = "one task per node: torchrun in it starts one process per GPU";
+  } else if (plan.launcher == Launcher::accelerate) {
+    why_tasks = "one task per node: accelerate launch in it starts one process per GPU";
   }
   plan.reasons.push_back({"ntasks", std::to_string(plan.tasks_total()), why_tasks, ""});
   plan.reasons.push_back(
@@ -273,6 +312,15 @@ Expected<void> place_tasks(const System& s, const NodeType& node, Plan& plan) {
                    plan.cpus_per_task == node.cpus_per_gpu ? "" : "s",
                    node.why_cpus.empty() ? "the site's advice for feeding a GPU" : node.why_cpus),
        node.source.url});
+  plan.reasons.push_back(
+      {"threads", std::to_string(plan.cpus_per_task / plan.processes_per_task),
+       plan.processes_per_task == 1
+           ? "OMP_NUM_THREADS and MLSUB_NUM_WORKERS (for DataLoader(num_workers=...)): the CPUs "
+             "of one task, which is one process"
+           : fmt::format("OMP_NUM_THREADS and MLSUB_NUM_WORKERS (for DataLoader(num_workers=...)): "
+                         "the task's {} CPUs shared by the {} processes it starts",
+                         plan.cpus_per_task, plan.processes_per_task),
+       ""});
   (void)s;
   return {};
 }
@@ -310,7 +358,6 @@ Expected<void> choose_node_extras(const System& s, const NodeType& node, const R
   if (plan.launcher == Launcher::srun && s.launch.cpu_bind &&
       plan.gpus_per_node == node.gpus) {
     plan.cpu_bind = s.launch.cpu_bind;
-    plan.gpu_per_task = s.launch.gpu_per_task;
     plan.reasons.push_back({"cpu-bind", *plan.cpu_bind, s.launch.binding_why,
                             s.launch.source.url});
   }
@@ -444,19 +491,56 @@ bool is_identifier(std::string_view name) {
 
 // Modules, virtual environment, container and exported variables.
 Expected<void> choose_environment(const System& s, const Request& r, Plan& plan) {
-  plan.module_use = s.environment.module_use;
-  if (r.modules.empty()) {
-    plan.modules = s.environment.modules;
-    if (!plan.modules.empty()) {
-      plan.reasons.push_back({"modules", fmt::format("{}", fmt::join(plan.modules, " ")),
-                              "the site's software environment for PyTorch",
-                              s.environment.source.url});
-    }
-  } else {
+  const ContainerRule* rule = s.environment.container ? &*s.environment.container : nullptr;
+  if (r.container && (r.container->empty() || has_control_char(*r.container))) {
+    return fail(ErrorKind::usage, "--container: give the path of the image");
+  }
+  if (r.container && rule == nullptr) {
+    return fail(ErrorKind::rejected,
+                fmt::format("{}: the catalogue does not say how this site runs container "
+                            "images, so mlsub cannot write the launch; leave out --container "
+                            "(or add environment.container to {}.yaml)",
+                            s.name, s.name));
+  }
+  if (r.edf && r.container) {
+    return fail(ErrorKind::usage, "--edf and --container both name a container; give one");
+  }
+  // The image the program runs in: --container, else the site's default
+  // image when the user chose no other environment (--module, --uenv, --edf).
+  std::optional<std::string> image = r.container;
+  const bool default_image = !image && !r.edf && !r.uenv && r.modules.empty() &&
+                             rule != nullptr && rule->image.has_value();
+  if (default_image) {
+    image = rule->image;
+  }
+  if (!image && !r.edf && !r.uenv && r.modules.empty() && s.environment.modules.empty() &&
+      !s.environment.no_default.empty()) {
+    return fail(ErrorKind::usage, fmt::format("{}: {}", s.name, s.environment.no_default));
+  }
+  // Modules: the user's, else what the container runtime needs on the host,
+  // else the site's PyTorch modules. A container, uenv or Container Engine
+  // environment brings its own PyTorch, so the site's is not loaded.
+  if (!r.modules.empty()) {
     plan.modules = r.modules;
     plan.reasons.push_back({"modules", fmt::format("{}", fmt::join(plan.modules, " ")),
                             "asked for with --module, instead of the site's default", ""});
+  } else if (image) {
+    plan.modules = rule->modules;
+    if (!plan.modules.empty()) {
+      plan.reasons.push_back({"modules", fmt::format("{}", fmt::join(plan.modules, " ")),
+                              rule->modules_why, rule->source.url});
+    }
+  } else if (!r.edf && !r.uenv) {
+    plan.modules = s.environment.modules;
+    if (!plan.modules.empty()) {
+      plan.reasons.push_back(
+          {"modules", fmt::format("{}", fmt::join(plan.modules, " ")),
+           s.environment.why.empty() ? "the site's software environment" : s.environment.why,
+           s.environment.source.url});
+    }
   }
+  plan.module_use = plan.modules.empty() ? std::vector<std::string>{} : s.environment.module_use;
+  plan.module_purge = !plan.modules.empty() || (image && !s.environment.modules.empty());
   for (const auto& m : plan.modules) {
     if (m.empty() || has_control_char(m)) {
       return fail(ErrorKind::usage, "--module: a module name is empty or holds a control "
@@ -489,8 +573,14 @@ Expected<void> choose_environment(const System& s, const Request& r, Plan& plan)
       return fail(ErrorKind::usage, "--venv: give the path of the virtual environment");
     }
     plan.venv = *r.venv + "/bin/activate";
-    plan.reasons.push_back({"venv", *r.venv, "activated after the modules, so its packages "
-                                             "come first", ""});
+    plan.venv_in_task = image || r.edf || r.uenv;
+    plan.reasons.push_back(
+        {"venv", *r.venv,
+         plan.venv_in_task
+             ? "activated in every task, inside the container or uenv, where its packages "
+               "are seen (activated on the host it would not be)"
+             : "activated after the modules, so its packages come first",
+         ""});
   }
   // The user's --env comes last, after the site's variables, so it wins.
   std::vector<std::pair<std::string, std::string>> user_env;
@@ -517,7 +607,9 @@ Expected<void> choose_environment(const System& s, const Request& r, Plan& plan)
     plan.uenv = *r.uenv;
     plan.uenv_view = s.environment.uenv->view;
     plan.reasons.push_back({"uenv", *r.uenv,
-                            fmt::format("mounted by Slurm, with --view={}", plan.uenv_view),
+                            fmt::format("mounted by Slurm, with --view={}; PyTorch comes from "
+                                        "this uenv",
+                                        plan.uenv_view),
                             s.environment.uenv->source.url});
     if (plan.gpus_total() > 1) {
       add_site_variables(s.environment.uenv->variables, plan);
@@ -532,47 +624,52 @@ Expected<void> choose_environment(const System& s, const Request& r, Plan& plan)
     if (r.edf->empty() || has_control_char(*r.edf)) {
       return fail(ErrorKind::usage, "--edf: give an environment name or the path of its .toml");
     }
-    if (r.container) {
-      return fail(ErrorKind::usage, "--edf and --container both name a container; give one");
+    const auto& extra = s.environment.container_engine_srun_options;
+    if (!r.plain_edf) {
+      plan.srun_options = extra;
     }
     plan.srun_options.push_back("--environment=" + *r.edf);
     warn_if_x86(s, s.environment.container_engine_arch, *r.edf, plan);
-    plan.reasons.push_back({"environment", *r.edf,
-                            "the Container Engine starts each srun task in this environment "
-                            "(on the srun line, as CSCS advises, not as #SBATCH --environment)",
-                            s.environment.container_engine->url});
+    std::string why =
+        "the Container Engine starts each srun task in this environment, and PyTorch comes from "
+        "its image (on the srun line, as CSCS advises, not as #SBATCH --environment)";
+    if (!extra.empty()) {
+      why += r.plain_edf
+                 ? fmt::format("; --plain-edf left out {}", fmt::join(extra, " "))
+                 : fmt::format("; with {}: {} (--plain-edf leaves them out)", fmt::join(extra, " "),
+                               s.environment.container_engine_why);
+    }
+    plan.reasons.push_back({"environment", *r.edf, why, s.environment.container_engine->url});
+  } else if (r.plain_edf) {
+    return fail(ErrorKind::usage, "--plain-edf goes with --edf; leave it out or add --edf");
   }
-  if (!r.binds.empty() && !r.container) {
+  if (!r.binds.empty() && !image) {
     return fail(ErrorKind::usage, "--bind is for --container; add --container IMAGE.sif");
   }
-  if (r.container) {
-    if (r.container->empty() || has_control_char(*r.container)) {
-      return fail(ErrorKind::usage, "--container: give the path of the image");
-    }
-    if (!s.environment.container) {
-      return fail(ErrorKind::rejected,
-                  fmt::format("{}: the catalogue does not say how this site runs container "
-                              "images, so mlsub cannot write the launch; leave out --container "
-                              "(or add environment.container to {}.yaml)",
-                              s.name, s.name));
-    }
-    const ContainerRule& c = *s.environment.container;
-    plan.run_prefix = {c.runtime, "exec",
-                       plan.gpu_vendor == GpuVendor::amd ? "--rocm" : "--nv"};
+  if (image) {
+    plan.run_prefix = {rule->runtime, rule->verb};
+    plan.run_prefix.insert(plan.run_prefix.end(), rule->flags.begin(), rule->flags.end());
     for (const auto& b : r.binds) {
       if (b.empty() || has_control_char(b)) {
         return fail(ErrorKind::usage, "--bind: give SRC or SRC:DST");
       }
       plan.run_prefix.push_back("--bind");
-      plan.run_prefix.push_back(b);
+      plan.run_prefix.push_back(shell_quote(b));
     }
-    plan.run_prefix.push_back(*r.container);
+    plan.run_prefix.push_back(shell_quote(*image));
+    std::vector<std::string> verb(plan.run_prefix.begin(),
+                                  plan.run_prefix.begin() + 2 +
+                                      static_cast<std::ptrdiff_t>(rule->flags.size()));
+    const std::string how = fmt::format("run as `{} IMAGE`, the site's way", fmt::join(verb, " "));
     plan.reasons.push_back(
-        {"container", *r.container,
-         fmt::format("run with {} exec {} (the GPU flag for {} GPUs)", c.runtime,
-                     plan.run_prefix[2], plan.gpu_vendor == GpuVendor::amd ? "AMD" : "NVIDIA"),
-         c.source.url});
-    warn_if_x86(s, c.arch, *r.container, plan);
+        {"container", *image,
+         default_image ? fmt::format("{}; {} (--container IMAGE picks another)", rule->image_why,
+                                     how)
+                       : fmt::format("asked for with --container; PyTorch comes from this image, "
+                                     "{}",
+                                     how),
+         rule->source.url});
+    warn_if_x86(s, rule->arch, *image, plan);
   }
   plan.env.insert(plan.env.end(), user_env.begin(), user_env.end());
   return {};
@@ -742,11 +839,23 @@ void choose_program(const Request& r, Plan& plan) {
   }
   plan.program_argv.push_back(r.program);
   plan.program_argv.insert(plan.program_argv.end(), r.args.begin(), r.args.end());
-  plan.reasons.push_back({"program", shell_join(plan.program_argv),
-                          is_python ? "a .py program runs under python3, which every site's "
-                                      "PyTorch environment provides"
-                                    : "run as given",
-                          ""});
+  // Where python3 (and so PyTorch) comes from, as decided above.
+  std::string where = "the host (no software environment was chosen)";
+  if (!plan.run_prefix.empty()) {
+    where = "the container image";
+  } else if (plan.uenv) {
+    where = "the uenv";
+  } else if (!plan.srun_options.empty()) {
+    where = "the Container Engine environment's image";
+  } else if (!plan.modules.empty()) {
+    where = fmt::format("the module{} loaded above ({})", plan.modules.size() == 1 ? "" : "s",
+                        fmt::join(plan.modules, " "));
+  }
+  plan.reasons.push_back(
+      {"program", shell_join(plan.program_argv),
+       is_python ? fmt::format("a .py program runs under the python3 of {}", where)
+                 : "run as given",
+       ""});
 }
 
 }  // namespace
@@ -757,6 +866,9 @@ Expected<Plan> plan_job(const System& s, const Request& r) {
   plan.command_line = r.command_line;
   plan.reasons.reserve(16);  // one per decision; --explain prints them
   if (auto ok = check_values(r); !ok) {
+    return tl::unexpected(ok.error());
+  }
+  if (auto ok = check_not_a_launcher(r); !ok) {
     return tl::unexpected(ok.error());
   }
   if (s.retired) {
@@ -782,6 +894,9 @@ Expected<Plan> plan_job(const System& s, const Request& r) {
     return tl::unexpected(partition.error());
   }
   plan.partition = (*partition)->name;
+  if (!(*partition)->note.empty()) {
+    plan.warnings.push_back(fmt::format("{}: {}", s.name, (*partition)->note));
+  }
   if ((*partition)->whole_node && plan.gpus_per_node < (*node)->gpus) {
     plan.warnings.push_back(fmt::format(
         "{} gives whole nodes: the job is billed for {} GPUs per node and uses {}",

@@ -72,6 +72,7 @@ std::vector<Violation> violations(const Partition& p, const Shape& shape) {
 bool auto_eligible(const Partition& p, const Shape& shape) {
   switch (p.auto_select) {
     case AutoSelect::never:
+    case AutoSelect::test:
       return false;
     case AutoSelect::partial_nodes:
       if (shape.full_nodes()) {

@@ -495,11 +495,22 @@ const std::vector<ContextKey>& context_keys() {
          return v;
        }},
       {"has_modules",
-       [](const Plan& p, V) { return plain(flag(!p.modules.empty() || !p.module_use.empty())); }},
+       [](const Plan& p, V) {
+         return plain(flag(p.module_purge || !p.modules.empty() || !p.module_use.empty()));
+       }},
       {"module_use", [](const Plan& p, V) { return plain(words(p.module_use)); }},
       {"modules", [](const Plan& p, V) { return plain(words(p.modules)); }},
       {"has_venv", [](const Plan& p, V) { return plain(flag(p.venv.has_value())); }},
       {"venv_activate", [](const Plan& p, V) { return plain(text(p.venv.value_or(""))); }},
+      {"host_venv", [](const Plan& p, V) { return plain(flag(p.venv && !p.venv_in_task)); }},
+      {"venv_in_task", [](const Plan& p, V) { return plain(flag(p.venv && p.venv_in_task)); }},
+      {"task_wrapper",
+       [](const Plan& p, V) {
+         return plain(flag((p.venv && p.venv_in_task) || p.requeue_lead_seconds.has_value()));
+       }},
+      {"processes_per_task", [](const Plan& p, V) { return plain(number(p.processes_per_task)); }},
+      {"per_process_cpus", [](const Plan& p, V) { return plain(flag(p.processes_per_task > 1)); }},
+      {"several_gpus", [](const Plan& p, V) { return plain(flag(p.gpus_total() > 1)); }},
       {"env",
        [](const Plan& p, V) {
          Value v = records(p.env.size(), env_fields);
@@ -528,7 +539,6 @@ const std::vector<ContextKey>& context_keys() {
       {"requeue_signal", [](const Plan& p, V) { return plain(text(p.requeue_signal)); }},
       {"has_cpu_bind", [](const Plan& p, V) { return plain(flag(p.cpu_bind.has_value())); }},
       {"cpu_bind", [](const Plan& p, V) { return plain(text(p.cpu_bind.value_or(""))); }},
-      {"gpu_per_task", [](const Plan& p, V) { return plain(flag(p.gpu_per_task)); }},
       {"gpu_visibility_var", [](const Plan& p, V) { return plain(text(p.gpu_visibility_var)); }},
       {"program", [](const Plan& p, V) { return plain(text(p.program)); }},
       {"program_args", [](const Plan& p, V) { return plain(words(p.program_args)); }},

@@ -22,6 +22,8 @@ const char* auto_name(AutoSelect a) {
       return "partial_nodes";
     case AutoSelect::never:
       return "never";
+    case AutoSelect::test:
+      return "test";
   }
   return "always";
 }
@@ -67,6 +69,7 @@ nlohmann::json to_json(const System& s) {
          {"auto", auto_name(p.auto_select)},
          {"auto_max_time", p.auto_max_time ? nlohmann::json(format_duration(*p.auto_max_time))
                                            : nlohmann::json(nullptr)},
+         {"note", p.note},
          {"source", source_json(p.source)}});
   }
   nlohmann::json retired = nullptr;
@@ -90,6 +93,9 @@ nlohmann::json to_json(const System& s) {
                                                    : nlohmann::json(nullptr)}}},
           {"launch", {{"multi_gpu", std::string(launcher_name(s.launch.multi_gpu))}}},
           {"modules", s.environment.modules},
+          {"container_image", optional_json(s.environment.container
+                                                ? s.environment.container->image
+                                                : std::optional<std::string>())},
           {"monitoring",
            s.monitoring ? nlohmann::json{{"energy_counter", optional_json(s.monitoring->energy_counter)},
                                          {"efficiency_tool", s.monitoring->efficiency_tool}}

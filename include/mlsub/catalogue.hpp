@@ -23,8 +23,10 @@ struct SourceRef {
 
 enum class GpuVendor { nvidia, amd };
 enum class MemoryPolicy { per_gpu, site };
-/// When the planner may pick a partition without being told to.
-enum class AutoSelect { always, partial_nodes, never };
+/// When the planner may pick a partition without being told to. `test`: a
+/// debug or test queue, never chosen on its own; when a job would fit it,
+/// the plan says so in a note.
+enum class AutoSelect { always, partial_nodes, never, test };
 
 /// One kind of GPU node. Invariant (checked at load): gpus >= 1 and
 /// cpus_per_gpu * gpus <= cores.
@@ -66,6 +68,9 @@ struct Partition {
   AutoSelect auto_select = AutoSelect::always;
   std::optional<Duration> auto_max_time;
   std::string why;
+  // Said as a warning whenever a job goes to this partition (an access
+  // condition, such as a scalability test).
+  std::string note;
   SourceRef source;
 
   bool has_node_type(std::string_view name) const;
@@ -108,17 +113,29 @@ struct LaunchRule {
   std::string why;
   SourceRef source;
   // For srun jobs that fill whole nodes: srun's --cpu-bind value (one mask
-  // per task, in local-rank order), and whether each task should see only
-  // its own GPU (ROCR_/CUDA_VISIBLE_DEVICES = SLURM_LOCALID).
+  // per task, in local-rank order). GPU visibility is left to Slurm, so
+  // that LOCAL_RANK indexes a GPU every task can see.
   std::optional<std::string> cpu_bind;
-  bool gpu_per_task = false;
   std::string binding_why;
 };
 
-/// How the site runs container images.
+/// How the site runs container images: `RUNTIME VERB FLAGS... IMAGE`.
 struct ContainerRule {
   std::string runtime = "apptainer";  // or singularity
   std::string arch = "x86_64";        // or aarch64: images must match
+  std::string verb = "exec";          // or run
+  // Words after the verb, written into the script as shell text (so that
+  // `--bind="$(csc-common-bind)"` expands on the node); the catalogue is
+  // trusted like the templates. Checked at load: one line, no control bytes.
+  std::vector<std::string> flags;
+  // The image a job runs in when it names none (--container overrides it);
+  // unset: without --container the program runs on the host.
+  std::optional<std::string> image;
+  std::string image_why;
+  // Modules the runtime needs on the host (file systems and network inside
+  // the image), loaded instead of the site's PyTorch modules.
+  std::vector<std::string> modules;
+  std::string modules_why;
   SourceRef source;
 };
 
@@ -140,6 +157,15 @@ struct Environment {
   std::optional<UenvRule> uenv;
   std::optional<SourceRef> container_engine;
   std::string container_engine_arch;  // images the Container Engine runs must match
+  // srun options added with --edf (e.g. Alps Extended Images need
+  // --mpi=pmix --network=disable_rdzv_get); --plain-edf leaves them out.
+  std::vector<std::string> container_engine_srun_options;
+  std::string container_engine_why;
+  // Where PyTorch comes from with the site's modules, for --explain.
+  std::string why;
+  // Set where the site has no default environment: a job without --module,
+  // --uenv, --edf or --container is refused with this text (the ways in).
+  std::string no_default;
   std::vector<std::string> module_use;
   std::vector<std::string> modules;
   // KEY=VALUE exported in jobs with more than one GPU (collective

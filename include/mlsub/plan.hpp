@@ -74,22 +74,34 @@ struct Plan {
   Launcher launcher = Launcher::python;
   std::vector<std::string> module_use;
   std::vector<std::string> modules;
+  // `module purge` first: modules are loaded, or a container runs where the
+  // site has modules (so none of the submitting shell's leak into it).
+  bool module_purge = false;
   std::optional<std::string> venv;                      // activated after the modules
+  // The venv is activated in each task, inside the container or uenv
+  // (sourced on the host it would not be seen there).
+  bool venv_in_task = false;
   std::vector<std::pair<std::string, std::string>> env;  // exported before the launch
   std::vector<std::string> cache_dirs;  // variables set to per-job node-local directories
   // Words before the program on the launch line: the container runtime
-  // (`apptainer exec --nv --bind ... image.sif`), or nothing.
+  // (`apptainer exec --nv --bind ... image.sif`), or nothing. Shell text as
+  // written into the script: the catalogue's flags as they are (they may
+  // expand on the node, `--bind="$(csc-common-bind)"`), the user's binds and
+  // image already quoted.
   std::vector<std::string> run_prefix;
   std::optional<std::string> uenv;  // #SBATCH --uenv, with --view=uenv_view
   std::string uenv_view;
   // Options for every srun line (--environment=EDF); with them, even a
   // one-process job starts through srun.
   std::vector<std::string> srun_options;
-  // srun's CPU binding and per-task GPU visibility (whole-node srun jobs on
-  // sites that document them).
+  // srun's CPU binding (whole-node srun jobs on sites that document it).
+  // GPU visibility is Slurm's: every task sees the node's GPUs of the job,
+  // so LOCAL_RANK indexes one of them.
   std::optional<std::string> cpu_bind;
-  bool gpu_per_task = false;
   std::string gpu_visibility_var;  // ROCR_VISIBLE_DEVICES or CUDA_VISIBLE_DEVICES
+  // Processes each task starts (torchrun and accelerate: one per GPU of the
+  // node): OMP_NUM_THREADS and MLSUB_NUM_WORKERS are the task's CPUs / this.
+  int processes_per_task = 1;
   // What the job runs: interpreter (if any), program and its arguments; and
   // the same in parts, for launchers that run the interpreter themselves.
   std::vector<std::string> program_argv;

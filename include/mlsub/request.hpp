@@ -34,6 +34,7 @@ struct Request {
   std::optional<std::string> container;
   std::optional<std::string> uenv;  // IMAGE[:MOUNT], on sites with user environments
   std::optional<std::string> edf;   // Container Engine environment: NAME or PATH.toml
+  bool plain_edf = false;           // leave out the catalogue's srun options for --edf
   std::vector<std::string> binds;
   std::vector<std::string> env;
   std::optional<Size> local_disk;

@@ -24,7 +24,7 @@ _mlsub() {
         return 0
       fi ;;
     --launcher)
-      mapfile -t COMPREPLY < <(compgen -W "python srun torchrun" -- "$cur")
+      mapfile -t COMPREPLY < <(compgen -W "python srun torchrun accelerate" -- "$cur")
       return 0 ;;
     --format)
       mapfile -t COMPREPLY < <(compgen -W "text github" -- "$cur")
@@ -39,7 +39,7 @@ _mlsub() {
       return 0 ;;
   esac
   local job="--system --gpus --nodes --gpus-per-node --time --partition --gpu-type --account
-    --job-name --output --launcher --template --module --venv --container --uenv --edf --bind
+    --job-name --output --launcher --template --module --venv --container --uenv --edf --plain-edf --bind
     --env --local-disk --array --sweep --requeue-on-timeout --no-monitor --monitor-interval --help"
   local words
   case $cmd in

@@ -54,9 +54,10 @@ void add_request_options(CLI::App& app, RequestOptions& o) {
       ->group("Job");
   app.add_option("--output,-o", o.output, "Slurm output file pattern, e.g. logs/%x-%j.out")
       ->group("Job");
-  app.add_option("--launcher", o.launcher, "How to start the program: python (one process) or "
-                                           "srun (one task per GPU); default: python for 1 GPU, "
-                                           "else the site's way")
+  app.add_option("--launcher", o.launcher, "How to start the program: python (one process), "
+                                           "srun (one task per GPU), torchrun or accelerate (one "
+                                           "per node, starting a process per GPU); default: "
+                                           "python for 1 GPU, else the site's way")
       ->group("Job");
   app.add_option("--template", o.template_file, "Render with this mustache template instead")
       ->group("Job");
@@ -67,12 +68,14 @@ void add_request_options(CLI::App& app, RequestOptions& o) {
       ->allow_extra_args(false)
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
       ->group("Software");
-  app.add_option("--venv", o.venv, "Activate this Python virtual environment after the modules")
+  app.add_option("--venv", o.venv, "Activate this Python virtual environment after the modules "
+                                   "(inside the container or uenv, in every task, when there is one)")
       ->type_name("PATH")
       ->group("Software");
   app.add_option("--container", o.container,
-                 "Run the program in this Apptainer/Singularity image (the GPU flag, --nv or "
-                 "--rocm, comes from the site)")
+                 "Run the program in this Apptainer/Singularity image, as the site runs images "
+                 "(verb and flags from the catalogue; on LUMI instead of the default AI Factory "
+                 "image)")
       ->type_name("IMAGE.sif")
       ->group("Software");
   app.add_option("--uenv", o.uenv, "Mount this user environment (Alps), e.g. "
@@ -80,8 +83,13 @@ void add_request_options(CLI::App& app, RequestOptions& o) {
       ->type_name("IMAGE[:MOUNT]")
       ->group("Software");
   app.add_option("--edf", o.edf, "Run in this Container Engine environment (Alps): a name or "
-                                 "a .toml path, passed as srun --environment")
+                                 "a .toml path, passed as srun --environment (with the srun "
+                                 "options the site requires for its images)")
       ->type_name("NAME|PATH.toml")
+      ->group("Software");
+  app.add_flag("--plain-edf", o.plain_edf, "With --edf: leave out the srun options the site "
+                                           "requires for its own images (Alps: --mpi=pmix "
+                                           "--network=disable_rdzv_get)")
       ->group("Software");
   app.add_option("--bind", o.binds, "Bind mount for --container, SRC[:DST] (repeatable)")
       ->type_name("SRC[:DST]")
@@ -203,6 +211,7 @@ Expected<Request> to_request(const RequestOptions& o, std::vector<std::string> c
   r.container = o.container;
   r.uenv = o.uenv;
   r.edf = o.edf;
+  r.plain_edf = o.plain_edf;
   r.binds = o.binds;
   r.env = o.env;
   r.program = o.program;

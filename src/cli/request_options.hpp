@@ -33,6 +33,7 @@ struct RequestOptions {
   std::optional<std::string> container;
   std::optional<std::string> uenv;
   std::optional<std::string> edf;
+  bool plain_edf = false;
   std::vector<std::string> binds;
   std::vector<std::string> env;
   std::optional<std::string> local_disk;

@@ -33,6 +33,8 @@ std::string auto_text(const Partition& p) {
       break;
     case AutoSelect::never:
       return "only by name";
+    case AutoSelect::test:
+      return "only by name (a test queue)";
   }
   if (p.auto_max_time) {
     text += fmt::format(", up to {}", format_duration(*p.auto_max_time));

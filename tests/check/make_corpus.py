@@ -79,9 +79,10 @@ SITES = [
         nodes_over_extra=["error gpus-limit", "error cpus-limit"],
         modules=["module purge", "module load pytorch"], python="python3"),
     csc("roihu", type="gh200", bad_type="a100", case_type="GH200", gpn=4, cpg=72, cores=288,
-        p_one="gpumedium", p_node="gpumedium", p_multi="gpumedium", mem_one=None,
+        # gpumedium takes at most 4 GPUs; CSC's multi-node examples use gpularge.
+        p_one="gpumedium", p_node="gpumedium", p_multi="gpularge", mem_one=None,
         mem_node=None, mem_per_gpu=None, max_time_one="1-12:00:00", over_time="2-00:00:00",
-        max_nodes=4, nodes_over_extra=[], modules=["module purge", "module load pytorch"],
+        max_nodes=10, nodes_over_extra=[], modules=["module purge", "module load pytorch"],
         python="python3"),
     Site("alvis", acct="NAISS2026-22-123", acct_bad="project_2001234",
          acct_placeholder="NAISSYYYY-RR-XXXX", acct_missing="error", opt="gpus-per-node",

@@ -38,6 +38,8 @@ check "alps-clariden alps-daint alps-santis " mlsub show alps
 check "--gpu-type --gpus --gpus-per-node " mlsub plan --gpu
 check "--dry-run " mlsub submit --dr
 check "srun " mlsub plan --launcher sr
+check "accelerate " mlsub plan --launcher acc
+check "--plain-edf " mlsub plan --plain
 check "check " mlsub che
 check "--strict --system " mlsub check --s
 check "github " mlsub check --format g

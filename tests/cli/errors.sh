@@ -35,7 +35,7 @@ run plan --system lumi --gpus 1 --time 1h train.py
 expect_rc 2; expect_stderr_has "invalid time '1h'"
 
 run plan --system lumi --gpus 1 --launcher mpirun train.py
-expect_rc 2; expect_stderr "mlsub: error: unknown launcher 'mpirun'; use one of: python, srun, torchrun"
+expect_rc 2; expect_stderr "mlsub: error: unknown launcher 'mpirun'; use one of: python, srun, torchrun, accelerate"
 
 run plan --system lumi --gpus 1 train.py --lr 3e-4
 expect_rc 2; expect_stderr_lines 1
@@ -80,13 +80,13 @@ run plan --system lumi --gpus 1 --env '1X=2' train.py
 expect_rc 2; expect_stderr_has "--env '1X=2': write KEY=VALUE"
 run plan --system lumi --gpus 1 --env 'NOEQUALS' train.py
 expect_rc 2; expect_stderr_has "write KEY=VALUE"
-run plan --system lumi --gpus 1 --bind /scratch train.py
+run plan --system roihu --gpus 1 --bind /scratch train.py
 expect_rc 2; expect_stderr "mlsub: error: --bind is for --container; add --container IMAGE.sif"
 run plan --system alps-daint --gpus 1 --container x.sif train.py
 expect_rc 3; expect_stderr_has "does not say how this site runs container images"
 run plan --system alps-daint --gpus 4 --account a01 --edf ./pytorch-amd64.toml train.py
-expect_rc 0; expect_stderr_has "looks built for x86_64"; expect_stdout_has "srun --environment=./pytorch-amd64.toml bash -c"
+expect_rc 0; expect_stderr_has "looks built for x86_64"; expect_stdout_has "srun --mpi=pmix --network=disable_rdzv_get --environment=./pytorch-amd64.toml bash -c"
 run plan --system roihu --gpus 1 --container /p/torch-x86_64.sif train.py
-expect_rc 0; expect_stderr_has "looks built for x86_64; it will not run there"; expect_stdout_has "apptainer exec --nv /p/torch-x86_64.sif python3 train.py"
+expect_rc 0; expect_stderr_has "looks built for x86_64; it will not run there"; expect_stdout_has "apptainer exec --nv --bind=\"\$(csc-common-bind)\" /p/torch-x86_64.sif python3 train.py"
 
 finish

@@ -1,6 +1,6 @@
 #!/bin/bash
 # Hostile arguments come out quoted: the generated script, run by bash with
-# stand-ins for python3 and srun, hands every argument to the program byte
+# stand-ins for python3, srun and singularity, hands every argument to the program byte
 # for byte and runs nothing else.
 . "$(dirname "$0")/lib.sh"
 
@@ -23,6 +23,14 @@ SH
 cat >"$bin/module" <<'SH'
 #!/bin/bash
 exit 0
+SH
+# LUMI runs the program in an image: `singularity run [FLAGS] IMAGE CMD...`.
+cat >"$bin/singularity" <<'SH'
+#!/bin/bash
+shift
+while [[ $1 == -* ]]; do shift; done
+shift
+exec "$@"
 SH
 chmod +x "$bin"/*
 

@@ -102,6 +102,10 @@ def judge(mlsub, system, conf, request):
             "--gpus-per-node", str(gpn), "--time", fmt_minutes(mins), "--account", account]
     if gpu_type:
         argv += ["--gpu-type", gpu_type]
+    if name.startswith("alps-"):
+        # Alps has no default software environment (plan asks for one); an
+        # EDF adds no #SBATCH line, so the replica judges the same header.
+        argv += ["--edf", "./pytorch.toml"]
     mine = subprocess.run(argv + ["train.py"], capture_output=True, text=True)
     raw = "#!/bin/bash\n" + "".join(f"#SBATCH {l}\n" for l in lines) + "true\n"
     slurm_ok, slurm_says = slurm_verdict(conf, raw)

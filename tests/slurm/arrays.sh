@@ -23,6 +23,10 @@ trap 'echo "$step" >checkpoint; echo "checkpoint at step $step"; exit 0' USR2
 while true; do step=$((step + 1)); sleep 1; done
 SH
 chmod +x bin/module params.sh ckpt.sh
+# LUMI jobs run in an AI Factory image by default (`singularity run IMAGE
+# CMD...`); until the lab emulates the runtime, this stand-in runs CMD here.
+printf '#!/bin/bash\nshift; while [[ $1 == -* ]]; do shift; done; shift; exec "$@"\n' >bin/singularity
+chmod +x bin/singularity
 acct=(--account project_465000123)
 
 run submit --system lumi --gpus 1 "${acct[@]}" --dir "$work/sweep" \

@@ -45,6 +45,10 @@ sleep "$1"
 exit "$2"
 SH
 chmod +x bin/nvidia-smi bin/rocm-smi work.sh
+# LUMI jobs run in an AI Factory image by default (`singularity run IMAGE
+# CMD...`); until the lab emulates the runtime, this stand-in runs CMD here.
+printf '#!/bin/bash\nshift; while [[ $1 == -* ]]; do shift; done; shift; exec "$@"\n' >bin/singularity
+chmod +x bin/singularity
 
 submit() {  # submit CONF ARGS...: prints the job id
   SLURM_CONF=$1 "$MLSUB" submit "${@:2}" >"$out" 2>"$err" || { rc=$?; last_command="submit ${*:2}"; bad "submit failed"; return 1; }

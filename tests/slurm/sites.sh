@@ -12,6 +12,10 @@ cat >ranks.sh <<'SH'
 echo "rank=${RANK:--} local=${LOCAL_RANK:--} world=${WORLD_SIZE:--} node=$SLURMD_NODENAME"
 SH
 chmod +x bin/module ranks.sh
+# LUMI jobs run in an AI Factory image by default (`singularity run IMAGE
+# CMD...`); until the lab emulates the runtime, this stand-in runs CMD here.
+printf '#!/bin/bash\nshift; while [[ $1 == -* ]]; do shift; done; shift; exec "$@"\n' >bin/singularity
+chmod +x bin/singularity
 
 account_for() {
   case $1 in
@@ -22,17 +26,27 @@ account_for() {
   esac
 }
 
+# Alps has no default software environment (plan asks for a uenv or an
+# EDF); until the lab has CSCS's Slurm plugins, its jobs load a module.
+environment_for() {
+  case $1 in
+    alps-*) echo --module lab-pytorch ;;
+  esac
+}
+
 jobs=0
 for conf in "$lab"/*/slurm.conf; do
   site=$(basename "$(dirname "$conf")")
   export SLURM_CONF=$conf
   acct=$(account_for "$site")
-  run submit --system "$site" --gpus 1 --account "$acct" --dir "$work/$site" --wait ./ranks.sh
+  # shellcheck disable=SC2046 # one flag and its value, or nothing
+  set -- $(environment_for "$site")
+  run submit --system "$site" --gpus 1 --account "$acct" "$@" --dir "$work/$site" --wait ./ranks.sh
   expect_rc 0
   id=$(head -1 "$out")
   got=$(cat "$work/$site"/ranks-*/slurm-"$id".out 2>/dev/null)
   [ "$got" = "rank=- local=- world=- node=$site-real1" ] && ok || bad "$site 1 GPU printed: $got"
-  run submit --system "$site" --nodes 2 --gpus-per-node 2 --launcher srun --account "$acct" --dir "$work/$site" \
+  run submit --system "$site" --nodes 2 --gpus-per-node 2 --launcher srun --account "$acct" "$@" --dir "$work/$site" \
     --wait ./ranks.sh
   expect_rc 0
   id=$(head -1 "$out")

@@ -15,6 +15,10 @@ cat >hello.sh <<'SH'
 echo "rank=$RANK local=$LOCAL_RANK world=$WORLD_SIZE node=$SLURMD_NODENAME args=$*"
 SH
 chmod +x bin/module hello.sh
+# LUMI jobs run in an AI Factory image by default (`singularity run IMAGE
+# CMD...`); until the lab emulates the runtime, this stand-in runs CMD here.
+printf '#!/bin/bash\nshift; while [[ $1 == -* ]]; do shift; done; shift; exec "$@"\n' >bin/singularity
+chmod +x bin/singularity
 acct=(--account project_465000123)
 
 wait_done() {  # wait_done JOBID: until Slurm no longer lists it as pending/running

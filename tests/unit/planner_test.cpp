@@ -33,6 +33,22 @@ Request gpus(int n, const char* time = nullptr) {
   return r;
 }
 
+// Alps has no default software environment: a job names a uenv (or an EDF).
+Request alps(int n, const char* time = nullptr) {
+  Request r = gpus(n, time);
+  r.uenv = "pytorch/v2.9.1:/user-environment";
+  return r;
+}
+
+bool has_warning(const Plan& p, const std::string& part) {
+  for (const auto& w : p.warnings) {
+    if (w.find(part) != std::string::npos) {
+      return true;
+    }
+  }
+  return false;
+}
+
 Plan must_plan(const std::string& system, const Request& r) {
   auto p = plan_job(system_named(system), r);
   if (!p) {
@@ -72,11 +88,14 @@ TEST_CASE("puhti: one GPU matches CSC's single-GPU example") {
         "(--system roihu)");
 }
 
-TEST_CASE("puhti: gputest up to 15 minutes and 2 nodes, gpu beyond") {
-  CHECK(must_plan("puhti", gpus(1, "15")).partition == "gputest");
+TEST_CASE("puhti: gpu, and gputest only when named (a note when it fits)") {
+  const Plan short_one = must_plan("puhti", gpus(1, "15"));
+  CHECK(short_one.partition == "gpu");
+  CHECK(has_warning(short_one, "would fit gputest"));
+  CHECK_FALSE(has_warning(must_plan("puhti", gpus(1, "16")), "gputest"));
   CHECK(must_plan("puhti", gpus(1, "16")).partition == "gpu");
   const Plan two = must_plan("puhti", gpus(8, "10"));
-  CHECK(two.partition == "gputest");
+  CHECK(two.partition == "gpu");
   CHECK(two.nodes == 2);
   CHECK(must_plan("puhti", gpus(12, "10")).partition == "gpu");
   const Plan big = must_plan("puhti", gpus(80));
@@ -144,7 +163,7 @@ TEST_CASE("a catalogue's account pattern that std::regex cannot read is a catalo
   CHECK(p.error().message.find(broken.file) == 0);
 }
 
-TEST_CASE("mahti: gpusmall for 1-2 GPUs, gpumedium from 3, gputest when short") {
+TEST_CASE("mahti: gpusmall for 1-2 GPUs, gpumedium from 3, gputest only when named") {
   const Plan one = must_plan("mahti", gpus(1));
   CHECK(directive(one, "partition") == "gpusmall");
   CHECK(directive(one, "cpus-per-task") == "32");
@@ -154,7 +173,7 @@ TEST_CASE("mahti: gpusmall for 1-2 GPUs, gpumedium from 3, gputest when short") 
   CHECK(must_plan("mahti", gpus(3)).partition == "gpumedium");
   CHECK(must_plan("mahti", gpus(4)).partition == "gpumedium");
   CHECK(must_plan("mahti", gpus(24)).nodes == 6);
-  CHECK(must_plan("mahti", gpus(4, "15")).partition == "gputest");
+  CHECK(must_plan("mahti", gpus(4, "15")).partition == "gpumedium");
   CHECK(must_plan("mahti", gpus(8, "15")).partition == "gpumedium");
   Request r = gpus(4);
   r.partition = "gpusmall";
@@ -187,10 +206,17 @@ TEST_CASE("lumi: one GCD matches LUMI's example; a full node goes to standard-g"
   CHECK(twelve.gpus_per_node == 6);
 }
 
-TEST_CASE("lumi: dev-g only for short runs; whole-node partitions warn about waste") {
-  CHECK(must_plan("lumi", gpus(8, "30")).partition == "dev-g");
-  CHECK(must_plan("lumi", gpus(8, "31")).partition == "standard-g");
-  CHECK(must_plan("lumi", gpus(1, "10")).partition == "dev-g");
+TEST_CASE("lumi: dev-g only when named; whole-node partitions warn about waste") {
+  const Plan short_full = must_plan("lumi", gpus(8, "30"));
+  CHECK(short_full.partition == "standard-g");
+  CHECK(has_warning(short_full, "would fit dev-g"));
+  CHECK(has_warning(short_full, "2 jobs per user"));
+  CHECK_FALSE(has_warning(must_plan("lumi", gpus(8, "31")), "dev-g"));
+  Request sweep = gpus(1, "10");
+  sweep.sweeps = {"lr=1,2,3,4,5"};
+  CHECK(must_plan("lumi", sweep).partition == "small-g");
+  sweep.partition = "dev-g";
+  CHECK(must_plan("lumi", sweep).partition == "dev-g");
   Request r = gpus(4);
   r.partition = "standard-g";
   const Plan p = must_plan("lumi", r);
@@ -203,21 +229,35 @@ TEST_CASE("lumi: dev-g only for short runs; whole-node partitions warn about was
         "--partition small-g, which fits");
 }
 
-TEST_CASE("alps: whole nodes, debug within its node-minutes, normal otherwise") {
-  const Plan node = must_plan("alps-clariden", gpus(4));
+TEST_CASE("alps: whole nodes, normal; debug only when named") {
+  const Plan node = must_plan("alps-clariden", alps(4));
   CHECK(node.partition == "normal");
   CHECK(directive(node, "gpus-per-node") == "4");
   CHECK(directive(node, "cpus-per-task") == "72");
   CHECK(directive(node, "mem") == "(absent)");
-  CHECK(must_plan("alps-clariden", gpus(8, "20")).partition == "debug");
-  CHECK(must_plan("alps-clariden", gpus(16, "30")).partition == "normal");
-  const Plan one = must_plan("alps-clariden", gpus(1));
+  const Plan short_two = must_plan("alps-clariden", alps(8, "20"));
+  CHECK(short_two.partition == "normal");
+  CHECK(has_warning(short_two, "would fit debug"));
+  CHECK(has_warning(short_two, "1 running and 2 submitted jobs per user"));
+  CHECK_FALSE(has_warning(must_plan("alps-clariden", alps(16, "30")), "debug"));
+  const Plan one = must_plan("alps-clariden", alps(1));
   REQUIRE(one.warnings.size() == 1);
   CHECK(one.warnings[0].find("gives whole nodes") != std::string::npos);
-  CHECK(must_reject("alps-clariden", gpus(4, "13:00:00")).find("--partition low") !=
+  CHECK(must_reject("alps-clariden", alps(4, "13:00:00")).find("--partition low") !=
         std::string::npos);
-  CHECK(must_plan("alps-daint", gpus(8, "30")).partition == "debug");
-  CHECK(must_plan("alps-daint", gpus(12, "30")).partition == "normal");
+  CHECK(must_plan("alps-daint", alps(8, "30")).partition == "normal");
+  Request named = alps(8, "30");
+  named.partition = "debug";
+  CHECK(must_plan("alps-daint", named).partition == "debug");
+  // No default environment: a one-line refusal that shows both ways.
+  for (const char* name : {"alps-clariden", "alps-daint", "alps-santis"}) {
+    const auto p = plan_job(system_named(name), gpus(4));
+    REQUIRE_FALSE(p);
+    CHECK(p.error().kind == ErrorKind::usage);
+    CHECK(p.error().message.find("--uenv pytorch/v2.9.1:/user-environment") != std::string::npos);
+    CHECK(p.error().message.find("--edf FILE.toml") != std::string::npos);
+    CHECK(p.error().message.find('\n') == std::string::npos);
+  }
 }
 
 TEST_CASE("alvis: typed GPU requests, A40 by default") {
@@ -237,13 +277,17 @@ TEST_CASE("alvis: typed GPU requests, A40 by default") {
         "alvis: no GPU type 'h100'; this system has A40, A100, A100fat, T4, V100");
 }
 
-TEST_CASE("roihu: gputest when short, gpumedium up to 4 nodes, gpularge beyond") {
+TEST_CASE("roihu: gpumedium up to 4 GPUs, gpularge beyond (with its access note)") {
   const Plan one = must_plan("roihu", gpus(1));
   CHECK(one.partition == "gpumedium");
   CHECK(directive(one, "gres") == "gpu:gh200:1");
   CHECK(directive(one, "cpus-per-task") == "72");
-  CHECK(must_plan("roihu", gpus(4, "10")).partition == "gputest");
-  CHECK(must_plan("roihu", gpus(16)).partition == "gpumedium");
+  CHECK(must_plan("roihu", gpus(4, "10")).partition == "gpumedium");
+  CHECK(must_plan("roihu", gpus(4)).partition == "gpumedium");
+  const Plan eight = must_plan("roihu", gpus(8));
+  CHECK(eight.partition == "gpularge");
+  CHECK(has_warning(eight, "gpularge needs access"));
+  CHECK(must_plan("roihu", gpus(16)).partition == "gpularge");
   CHECK(must_plan("roihu", gpus(20)).partition == "gpularge");
   CHECK(must_plan("roihu", gpus(40)).nodes == 10);
   CHECK_FALSE(plan_job(system_named("roihu"), gpus(44)));
@@ -325,7 +369,8 @@ TEST_CASE("every plan the planner returns respects the catalogue's limits") {
     for (int n = 1; n <= 64; ++n) {
       for (const char* t : {"10", "1:00:00", "1-12:00:00", "6-00:00:00"}) {
         INFO(name << " --gpus " << n << " --time " << t);
-        const auto p = plan_job(s, gpus(n, t));
+        const auto p = plan_job(s, std::string(name).rfind("alps", 0) == 0 ? alps(n, t)
+                                                                            : gpus(n, t));
         if (!p) {
           CHECK(p.error().kind == ErrorKind::rejected);
           CHECK(p.error().message.rfind(std::string(name) + ": ", 0) == 0);
@@ -359,7 +404,10 @@ TEST_CASE("site specifics come from the catalogue: binding, local disk, advice, 
   const Plan full = must_plan("lumi", r);
   REQUIRE(full.cpu_bind);
   CHECK(full.cpu_bind->rfind("mask_cpu:", 0) == 0);
-  CHECK(full.gpu_per_task);
+  // Every task sees all GCDs, so LOCAL_RANK indexes one it can see.
+  for (const auto& [k, v] : full.env) {
+    CHECK(k != "ROCR_VISIBLE_DEVICES");
+  }
   CHECK(full.gpu_visibility_var == "ROCR_VISIBLE_DEVICES");
   CHECK_FALSE(must_plan("lumi", gpus(4)).cpu_bind);
   // RCCL's network settings only where GPUs talk to each other.
@@ -436,7 +484,12 @@ TEST_CASE("Alps: uenv and the Container Engine, from the catalogue") {
   r.uenv.reset();
   r.edf = "./ngc.toml";
   const Plan e = must_plan("alps-clariden", r);
-  CHECK(e.srun_options == std::vector<std::string>{"--environment=./ngc.toml"});
+  CHECK(e.srun_options == std::vector<std::string>{"--mpi=pmix", "--network=disable_rdzv_get",
+                                                   "--environment=./ngc.toml"});
+  r.plain_edf = true;
+  CHECK(must_plan("alps-clariden", r).srun_options ==
+        std::vector<std::string>{"--environment=./ngc.toml"});
+  r.plain_edf = false;
   CHECK(must_reject("puhti", r).find("knows no Container Engine") != std::string::npos);
   r.container = "x.sif";
   CHECK_FALSE(plan_job(system_named("alps-clariden"), r));
