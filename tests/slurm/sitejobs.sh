@@ -40,13 +40,14 @@ image = "nvcr.io#nvidia/pytorch:25.01-py3"
 mounts = ["$proj:$proj"]
 workdir = "$proj"
 TOML
+alps_uenv=pytorch/v2.9.1:/user-environment  # the PyTorch uenv CSCS documents as current
 mkvenv() {  # mkvenv SITE CONTEXT ROLE WHAT
   /usr/bin/python3 "$site_dir/make_sw.py" --venv "$proj/venvs/$1" "$lab" "$2" "$3" "$4"
 }
 mkvenv lumi image:laif-multitorch torch "a venv made in the LUMI AI Factory image" || exit 1
 mkvenv alvis host bare "a venv on PyTorch-bundle's Python (alvis)" || exit 1
 mkvenv roihu host torch "a venv on python-pytorch (roihu)" || exit 1
-mkvenv alps-clariden uenv:pytorch/v2.8.0 torch "a venv on uenv pytorch/v2.8.0" || exit 1
+mkvenv alps-clariden "uenv:${alps_uenv%%:*}" torch "a venv on uenv ${alps_uenv%%:*}" || exit 1
 
 account_for() {
   case $1 in
@@ -57,7 +58,6 @@ account_for() {
   esac
 }
 node_gpus() { [ "$1" = lumi ] && echo 8 || echo 4; }
-alps_uenv=pytorch/v2.8.0:/user-environment
 
 # wait_job ID REQUEUE: prints Slurm's final state line for the job.
 wait_job() {
@@ -119,9 +119,11 @@ run_cell() {  # run_cell SITE LAUNCHER SIZE ENV REQUEUE
     if [ "$env:${site%%-*}" = default:alps ] && [ "$(cat plan.rc)" != 0 ]; then
       # Alps without a software environment: a refusal that shows both ways
       # (--uenv, --edf) is right; the job then runs with the uenv it shows.
-      if grep -q -- '--uenv' plan.err && grep -q -- '--edf' plan.err; then
+      local shown
+      shown=$(grep -o -- '--uenv [^ ]*' plan.err | head -1 | cut -d' ' -f2)
+      if [ -n "$shown" ] && grep -q -- '--edf' plan.err; then
         cp plan.err refusal.txt
-        "$MLSUB" plan "${args[@]}" --uenv "$alps_uenv" train_site.py -- "${prog[@]}" >job.sh 2>plan.err
+        "$MLSUB" plan "${args[@]}" --uenv "$shown" train_site.py -- "${prog[@]}" >job.sh 2>plan.err
         echo $? >plan.rc
       fi
     fi

@@ -60,7 +60,9 @@ SITES = {
     "roihu": {
         "vendor": "nvidia",
         "runtimes": ["apptainer", "singularity"],
-        "site_binds": True,   # /scratch and /projappl
+        # The disk areas are bound only when asked: CSC's csc-common-bind
+        # prints the list for --bind (docs.csc.fi/computing/containers/overview/).
+        "site_binds": False,
         "modulepath": ["/appl/modulefiles"],
         "pytorch_modules": ["python-pytorch", "pytorch"],
         "images": {},
@@ -74,7 +76,7 @@ SITES = {
         "pytorch_modules": [],
         "images": {},
         "image_globs": [],
-        "uenvs": ["pytorch/v2.6.0", "pytorch/v2.8.0"],
+        "uenvs": ["pytorch/v2.6.0", "pytorch/v2.8.0", "pytorch/v2.9.1"],
         # Container Engine images, by the EDF image reference's last part.
         "ce_images": ["pytorch_25.01-py3", "ngc-pytorch_25.01-py3.sqsh"],
     },
@@ -177,6 +179,9 @@ setenv("EBROOTPYTORCHMINBUNDLE", "{tp}")
         # PATH (the wrappers run in CSC's own container).
         tb = os.path.join(root, "appl/soft/ai/tykky/python-pytorch/bin")
         torch_env(tb, lib, "CSC's python-pytorch python3", "host")
+        write(os.path.join(host, "csc-common-bind"),
+              '#!/bin/bash\n# Lab: the disk areas (/users, /projappl, /scratch, ...) are the lab project folder.\n'
+              'echo "${LAB_PROJECT_ROOT:?}"\n', 0o755)
         write(os.path.join(modulepath[0], "python-pytorch.lua"), f"""\
 whatis("Lab stand-in: CSC's python-pytorch (Tykky wrappers first on PATH)")
 prepend_path("PATH", "{tb}")
