@@ -7,9 +7,9 @@ mlsub_packages=(
   catch2 libkainjow-mustache-dev libexpected-dev
   shellcheck python3 help2man librsvg2-bin
   # the Slurm lab's site emulation (tests/slurm/site/): Lmod for the sites'
-  # modules, spank.h for the uenv stand-in (python3-torch: installed by the
-  # suites that train)
-  lmod libslurm-dev
+  # modules, spank.h for the uenv stand-in, PMIx for srun --mpi=pmix (Alps's
+  # Container Engine jobs); python3-torch: installed by the suites that train
+  lmod libslurm-dev libpmix2 libpmix-dev
   # the fuzz targets (scripts/fuzz): clang with libFuzzer and its sanitizer
   # runtimes, and llvm-symbolizer for readable stacks
   clang-14 libclang-rt-14-dev llvm-14

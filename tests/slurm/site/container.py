@@ -153,8 +153,6 @@ def main():
     env["SINGULARITY_CONTAINER"] = env["APPTAINER_CONTAINER"] = image_arg
     env["SINGULARITY_NAME"] = env["APPTAINER_NAME"] = os.path.basename(image_arg)
     needs = meta.get("needs")
-    if needs == "gpu-flag":
-        needs = "rocm" if site["vendor"] == "amd" else "nv"
     if needs and f"--{needs}" not in opts["flags"]:
         env["LAB_NO_GPU"] = f"{runtime} {verb} without --{needs}: the image has no GPU driver"
 

@@ -82,11 +82,6 @@ SITES = {
     },
 }
 
-# Images the lab's users bring (--container FILE in the matrix) on every
-# site with a container runtime.
-USER_IMAGES = {"user-pytorch": {"needs": "gpu-flag"}}
-
-
 def write(path, text, mode=0o644):
     os.makedirs(os.path.dirname(path), exist_ok=True)
     with open(path, "w") as f:
@@ -142,8 +137,13 @@ def make_site(lab, system):
     for rt in spec["runtimes"]:
         write(os.path.join(host, rt),
               f'#!/bin/bash\nexec /usr/bin/python3 -E -s {lib}/container.py {root} {rt} "$@"\n', 0o755)
-    for name, meta in {**spec["images"], **(USER_IMAGES if spec["runtimes"] else {})}.items():
+    for name, meta in spec["images"].items():
         image_dir(root, lib, name, meta)
+    if spec["runtimes"]:
+        # A user's own PyTorch image: NVIDIA's driver libraries are the
+        # host's, so it sees GPUs only with --nv; an AMD image carries ROCm
+        # and sees the GCDs through /dev, which Apptainer shares.
+        image_dir(root, lib, "user-pytorch", {"needs": "nv" if spec["vendor"] == "nvidia" else None})
     modulepath = [root + p for p in (spec["modulepath"] or [])]
 
     if family == "lumi":
@@ -265,6 +265,9 @@ def make_venv(path, lab, context, role, what):
     sp = os.path.join(path, "lib", f"python{sys.version_info.major}.{sys.version_info.minor}",
                       "site-packages")
     write(os.path.join(sp, "labvenv.py"), '"""A package installed in the lab venv."""\n')
+    # `pip install accelerate` in the venv: its launcher runs the venv's python.
+    write(os.path.join(path, "bin", "accelerate"),
+          f'#!/bin/bash\nexec "$(dirname "$0")/python3" {lib}/accelerate.py "$@"\n', 0o755)
 
 
 def main():
