@@ -602,7 +602,7 @@ Expected<void> choose_environment(const System& s, const Request& r, Plan& plan)
                                                    s.name));
     }
     if (r.uenv->empty() || !is_sbatch_safe(*r.uenv)) {
-      return fail(ErrorKind::usage, "--uenv: give IMAGE[:MOUNT], e.g. pytorch/v2.8.0:/user-environment");
+      return fail(ErrorKind::usage, "--uenv: give IMAGE[:MOUNT], e.g. pytorch/v2.9.1:/user-environment");
     }
     plan.uenv = *r.uenv;
     plan.uenv_view = s.environment.uenv->view;

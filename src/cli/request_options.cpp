@@ -79,7 +79,7 @@ void add_request_options(CLI::App& app, RequestOptions& o) {
       ->type_name("IMAGE.sif")
       ->group("Software");
   app.add_option("--uenv", o.uenv, "Mount this user environment (Alps), e.g. "
-                                   "pytorch/v2.8.0:/user-environment")
+                                   "pytorch/v2.9.1:/user-environment")
       ->type_name("IMAGE[:MOUNT]")
       ->group("Software");
   app.add_option("--edf", o.edf, "Run in this Container Engine environment (Alps): a name or "
@@ -91,7 +91,8 @@ void add_request_options(CLI::App& app, RequestOptions& o) {
                                            "requires for its own images (Alps: --mpi=pmix "
                                            "--network=disable_rdzv_get)")
       ->group("Software");
-  app.add_option("--bind", o.binds, "Bind mount for --container, SRC[:DST] (repeatable)")
+  app.add_option("--bind", o.binds, "Bind mount into the image (--container, or the site's "
+                                    "default image), SRC[:DST] (repeatable)")
       ->type_name("SRC[:DST]")
       ->expected(1)  // one value each time: never swallow the program
       ->allow_extra_args(false)

@@ -1,6 +1,7 @@
 // mlsub show SYSTEM: one system's nodes, partitions and rules.
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 
 #include "commands.hpp"
@@ -80,6 +81,16 @@ void print_system(const System& s) {
              s.account.pattern ? fmt::format(" (must match {})", *s.account.pattern) : "");
   fmt::print("  default time {}; more than one GPU starts with {}\n",
              format_duration(s.default_time), launcher_name(s.launch.multi_gpu));
+  // Where PyTorch comes from when the job names no environment.
+  const auto& env = s.environment;
+  if (env.container && env.container->image) {
+    fmt::print("  software:    image {} ({} {})\n", *env.container->image, env.container->runtime,
+               env.container->verb);
+  } else if (!env.modules.empty()) {
+    fmt::print("  software:    module load {}\n", fmt::join(env.modules, " "));
+  } else if (!env.no_default.empty()) {
+    fmt::print("  software:    no default: {}\n", env.no_default);
+  }
   if (s.monitoring) {
     std::string tools;
     if (s.monitoring->energy_counter) {

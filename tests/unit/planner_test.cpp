@@ -557,3 +557,61 @@ TEST_CASE("a sweep table past 16 MB is refused before it is built") {
   r.sweeps = {"a=" + std::string(1000, 'x'), "b=" + std::string(9999, ',')};
   CHECK(must_plan("lumi", r).sweep.size() == 10000);
 }
+
+TEST_CASE("issue 14: the default environment, launcher-looking programs, accelerate") {
+  // LUMI: the AI Factory image by default, the bindings module on the host.
+  const Plan lumi = must_plan("lumi", gpus(8));
+  REQUIRE(lumi.run_prefix.size() == 3);
+  CHECK(lumi.run_prefix[0] == "singularity");
+  CHECK(lumi.run_prefix[1] == "run");
+  CHECK(lumi.run_prefix[2].find("/appl/local/laifs/containers/lumi-multitorch-") == 0);
+  CHECK(lumi.modules == std::vector<std::string>{"lumi-aif-singularity-bindings"});
+  Request r = gpus(1);
+  r.modules = {"Local-CSC/default/pytorch"};
+  CHECK(must_plan("lumi", r).run_prefix.empty());  // --module: the host environment
+  // A container brings PyTorch: no site module, the venv inside every task.
+  r = gpus(4);
+  r.container = "pt.sif";
+  r.venv = "venv";
+  const Plan roihu = must_plan("roihu", r);
+  CHECK(roihu.modules.empty());
+  CHECK(roihu.module_purge);
+  CHECK(roihu.venv_in_task);
+  CHECK(roihu.run_prefix == std::vector<std::string>{"apptainer", "exec", "--nv",
+                                                     "--bind=\"$(csc-common-bind)\"", "pt.sif"});
+  r.container.reset();
+  CHECK_FALSE(must_plan("roihu", r).venv_in_task);
+  // torchrun: one task per node, its processes share the task's CPUs.
+  const Plan torch = must_plan("roihu", gpus(4));
+  CHECK(torch.processes_per_task == 4);
+  CHECK(torch.cpus_per_task == 288);
+  CHECK(must_plan("lumi", gpus(8)).processes_per_task == 1);
+  // --launcher accelerate: like torchrun, one task per node.
+  r = gpus(16);
+  r.launcher = Launcher::accelerate;
+  const Plan acc = must_plan("lumi", r);
+  CHECK(acc.tasks_per_node == 1);
+  CHECK(acc.processes_per_task == 8);
+  CHECK(acc.cpus_per_task == 56);
+  // A launcher as the program would start once per GPU: refused (usage).
+  for (const auto& [program, args] :
+       std::vector<std::pair<std::string, std::vector<std::string>>>{
+           {"torchrun", {"train.py"}},
+           {"/opt/bin/deepspeed", {"train.py"}},
+           {"accelerate", {"launch", "train.py"}},
+           {"python3", {"-m", "torch.distributed.run", "train.py"}},
+           {"python", {"-m", "torch.distributed.launch", "train.py"}}}) {
+    Request bad = gpus(4);
+    bad.program = program;
+    bad.args = args;
+    const auto p = plan_job(system_named("roihu"), bad);
+    INFO(program);
+    REQUIRE_FALSE(p);
+    CHECK(p.error().kind == ErrorKind::usage);
+    CHECK(p.error().message.find("use --launcher") != std::string::npos);
+  }
+  Request fine = gpus(4);
+  fine.program = "python3";
+  fine.args = {"-m", "mypackage.train"};
+  CHECK(plan_job(system_named("roihu"), fine));
+}
