@@ -127,6 +127,10 @@ def write_site(root, system, port, real_count):
         # MASTER_PORT from the job id, and every lab on this machine shares
         # 127.0.0.1, so two labs counting from 1 collide on the port.
         f"FirstJobId={1 + ((port - 10000) // 20) % 400 * 50}",
+        # Node-local temporary space per node (all nodes share this
+        # machine's /tmp): srun --mpi=pmix makes its client directories
+        # there, named by job and step only.
+        f"TmpFS={site}/tmp-%n",
     ]
     spank = os.environ.get("MLSUB_LAB_SPANK")
     if spank and uses_spank(system):
@@ -155,6 +159,7 @@ def write_site(root, system, port, real_count):
     dshape = (f"CPUs={default['cores']} RealMemory={megabytes(default['memory'])} "
               f"Gres=gpu:{default['gpu_type']}:{default['gpus']}{local_disk(default)}")
     for i, node in enumerate(real):
+        os.makedirs(os.path.join(site, f"tmp-{node}"), exist_ok=True)
         # Feature lab_real: suites that must not land on a CLOUD node (no
         # slurmd: the job would wait in CONFIGURING) ask for it.
         conf.append(f"NodeName={node} {dshape} NodeAddr=127.0.0.1 Port={port + 2 + i} Weight=1 "

@@ -61,7 +61,7 @@ node_gpus() { [ "$1" = lumi ] && echo 8 || echo 4; }
 
 # wait_job ID REQUEUE: prints Slurm's final state line for the job.
 wait_job() {
-  local id=$1 requeue=$2 s="" i limit=1500 done0=0
+  local id=$1 requeue=$2 s="" i limit=1500 done0=0 held=0
   [ "$requeue" = on ] && limit=2400
   for ((i = 0; i < limit; i++)); do
     s=$(scontrol show job "$id" -o 2>/dev/null | grep -o 'JobState=[A-Z_]*\|ExitCode=[0-9:]*\|Restarts=[0-9]*' | tr '\n' ' ')
@@ -71,8 +71,11 @@ wait_job() {
       *JobState=COMPLETED*Restarts=0*) [ "$requeue" = on ] && [ $((done0 += 1)) -lt 25 ] && { sleep 0.2; continue; }; break ;;
       *JobState=COMPLETED* | *JobState=FAILED* | *JobState=CANCELLED* | *JobState=TIMEOUT* | \
         *JobState=NODE_FAIL* | *JobState=OUT_OF_MEMORY* | *JobState=BOOT_FAIL* | *JobState=DEADLINE*) break ;;
-      # Slurm holds a requeued job back a while; the lab need not wait.
-      *JobState=PENDING*Restarts=[1-9]*) scontrol update jobid="$id" starttime=now >/dev/null 2>&1 ;;
+      # Slurm holds a requeued job back a while; the lab need not wait that
+      # long, but a few seconds: a start in the same second as the requeue
+      # finds the job's credential revoked and fails the job.
+      *JobState=PENDING*Restarts=[1-9]*)
+        [ $((held += 1)) -eq 15 ] && scontrol update jobid="$id" starttime=now >/dev/null 2>&1 ;;
     esac
     sleep 0.2
   done
