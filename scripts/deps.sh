@@ -5,7 +5,7 @@ mlsub_packages=(
   cmake g++ make pkg-config
   libcli11-dev nlohmann-json3-dev libyaml-cpp-dev libfmt-dev libspdlog-dev
   catch2 libkainjow-mustache-dev libexpected-dev
-  shellcheck python3 help2man librsvg2-bin
+  shellcheck python3 python3-yaml help2man librsvg2-bin
   # the Slurm lab's site emulation (tests/slurm/site/): Lmod for the sites'
   # modules, spank.h for the uenv stand-in, PMIx for srun --mpi=pmix (Alps's
   # Container Engine jobs); python3-torch: installed by the suites that train

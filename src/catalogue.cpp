@@ -45,6 +45,25 @@ bool Partition::has_node_type(std::string_view type_name) const {
          std::find(node_types.begin(), node_types.end(), type_name) != node_types.end();
 }
 
+const FactNote* FactNotes::find(std::string_view field) const {
+  for (const auto& n : notes) {
+    if (n.field == field) {
+      return &n;
+    }
+  }
+  return nullptr;
+}
+
+std::string FactNotes::assumed(std::string_view field) const {
+  const FactNote* n = find(field);
+  return n != nullptr ? n->assumed : std::string();
+}
+
+const SourceRef& FactNotes::source(std::string_view field, const SourceRef& block) const {
+  const FactNote* n = find(field);
+  return n != nullptr && n->assumed.empty() ? n->source : block;
+}
+
 const NodeType* System::find_node_type(std::string_view wanted) const {
   for (const auto& n : node_types) {
     if (iequals(n.name, wanted) || iequals(n.gpu_type, wanted)) {

@@ -24,17 +24,33 @@ void fields(Io& io, SourceRef& v) {
 }
 
 template <class Io>
+void fields(Io& io, FactNote& v) {
+  io(v.field, v.assumed, v.source);
+}
+
+template <class Io>
+void fields(Io& io, FactNotes& v) {
+  io(v.notes);
+}
+
+template <class Io>
+void fields(Io& io, SiteConstraint& v) {
+  io(v.name, v.meaning, v.source);
+}
+
+template <class Io>
 void fields(Io& io, NodeType& v) {
   io(v.name, v.gpu_type, v.gpu_model, v.gpu_vendor, v.gpu_memory, v.gpus, v.cores, v.memory,
      v.cpus_per_gpu, v.count, v.why_cpus, v.local_disk_gres, v.local_disk_max,
-     v.multi_node_advice, v.source);
+     v.local_disk_variable, v.local_disk_size, v.local_disk_advice, v.max_per_job,
+     v.memory_per_gpu, v.multi_node_advice, v.source, v.facts);
 }
 
 template <class Io>
 void fields(Io& io, Partition& v) {
   io(v.name, v.max_time, v.max_nodes, v.min_nodes, v.max_gpus, v.min_gpus, v.max_cpus,
      v.max_node_minutes, v.whole_node, v.memory, v.node_types, v.auto_select, v.auto_max_time,
-     v.why, v.note, v.source);
+     v.max_jobs_per_user, v.max_running_per_user, v.why, v.note, v.source, v.facts);
 }
 
 template <class Io>
@@ -44,22 +60,23 @@ void fields(Io& io, Retirement& v) {
 
 template <class Io>
 void fields(Io& io, AccountRule& v) {
-  io(v.pattern, v.case_insensitive, v.placeholder, v.why, v.source);
+  io(v.pattern, v.case_insensitive, v.required, v.placeholder, v.why, v.source, v.facts);
 }
 
 template <class Io>
 void fields(Io& io, GpuRequestSyntax& v) {
-  io(v.option, v.format, v.why, v.source);
+  io(v.option, v.format, v.why, v.source, v.facts);
 }
 
 template <class Io>
 void fields(Io& io, MemoryRule& v) {
-  io(v.policy, v.per_gpu, v.why, v.source);
+  io(v.policy, v.per_gpu, v.why, v.source, v.facts);
 }
 
 template <class Io>
 void fields(Io& io, LaunchRule& v) {
-  io(v.multi_gpu, v.why, v.source, v.cpu_bind, v.binding_why);
+  io(v.multi_gpu, v.why, v.source, v.cpu_bind, v.binding_why, v.rendezvous_host_variable,
+     v.rendezvous_port_variable, v.rendezvous_source, v.facts);
 }
 
 template <class Io>
@@ -74,39 +91,42 @@ void fields(Io& io, DeprecatedModule& v) {
 
 template <class Io>
 void fields(Io& io, UenvRule& v) {
-  io(v.view, v.variables, v.source);
+  io(v.view, v.variables, v.job_variables, v.job_variables_source, v.source);
 }
 
 template <class Io>
 void fields(Io& io, Environment& v) {
   io(v.uenv, v.container_engine, v.container_engine_arch, v.container_engine_srun_options,
      v.container_engine_why, v.why, v.no_default, v.module_use, v.modules,
-     v.distributed_variables, v.job_cache_dirs, v.deprecated_modules, v.container, v.source);
+     v.distributed_variables, v.job_cache_dirs, v.deprecated_modules, v.container, v.source,
+     v.facts);
 }
 
 template <class Io>
 void fields(Io& io, MonitoringRule& v) {
-  io(v.energy_counter, v.efficiency_tool, v.why, v.source);
+  io(v.energy_counter, v.efficiency_tool, v.why, v.source, v.facts);
 }
 
 template <class Io>
 void fields(Io& io, System& v) {
   // Not `file`: that is where this copy was read from, set by the loader.
   io(v.name, v.title, v.site, v.docs, v.family, v.retired, v.default_time, v.account,
-     v.gpu_request, v.memory, v.launch, v.environment, v.monitoring, v.node_types, v.partitions);
+     v.gpu_request, v.memory, v.launch, v.environment, v.monitoring, v.node_types, v.partitions,
+     v.constraints);
 }
 
 // Added a field to a catalogue struct? Add it to its fields() above, then
 // update the size here. (The sizes are those of 64-bit libstdc++, the
 // platform the project builds on; elsewhere the check is skipped.)
 #if defined(__GLIBCXX__) && defined(__LP64__)
-static_assert(sizeof(SourceRef) == 64 && sizeof(NodeType) == 320 && sizeof(Partition) == 264 &&
-                  sizeof(Retirement) == 160 && sizeof(AccountRule) == 176 &&
-                  sizeof(GpuRequestSyntax) == 160 && sizeof(MemoryRule) == 120 &&
-                  sizeof(LaunchRule) == 176 && sizeof(ContainerRule) == 312 &&
-                  sizeof(DeprecatedModule) == 64 && sizeof(UenvRule) == 120 &&
-                  sizeof(Environment) == 856 && sizeof(MonitoringRule) == 168 &&
-                  sizeof(System) == 2080,
+static_assert(sizeof(SourceRef) == 64 && sizeof(FactNote) == 128 && sizeof(FactNotes) == 24 &&
+                  sizeof(SiteConstraint) == 128 && sizeof(NodeType) == 448 &&
+                  sizeof(Partition) == 304 && sizeof(Retirement) == 160 &&
+                  sizeof(AccountRule) == 200 && sizeof(GpuRequestSyntax) == 184 &&
+                  sizeof(MemoryRule) == 144 && sizeof(LaunchRule) == 352 &&
+                  sizeof(ContainerRule) == 312 && sizeof(DeprecatedModule) == 64 &&
+                  sizeof(UenvRule) == 216 && sizeof(Environment) == 976 &&
+                  sizeof(MonitoringRule) == 192 && sizeof(System) == 2496,
               "a catalogue struct changed: bring its fields() list up to date, then the sizes");
 #endif
 

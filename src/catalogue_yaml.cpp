@@ -89,6 +89,54 @@ SourceRef read_source(MapReader& r) {
   return s;
 }
 
+// `assumed:` and `sources:` of one block: maps from a field of the block
+// to why it is assumed, or to the page that states it. A note must name a
+// field the block sets (a typo would otherwise hide an assumption), and a
+// field is either assumed or sourced, not both.
+FactNotes read_facts(MapReader& r, const std::string& path) {
+  FactNotes out;
+  const auto names_a_fact = [&r](const std::string& field) {
+    static const std::set<std::string> not_facts = {"assumed", "sources", "source", "checked",
+                                                    "why"};
+    return not_facts.count(field) == 0 && r.node()[field].IsDefined();
+  };
+  if (const YAML::Node a = r.child("assumed", false); a.IsDefined()) {
+    MapReader ar(a, path + "assumed", r.problems());
+    if (ar.ok()) {
+      for (const auto& entry : a) {
+        const auto field = entry.first.as<std::string>();
+        auto why = ar.text(field.c_str());
+        if (!names_a_fact(field)) {
+          ar.problem(field.c_str(), "names no field of this block; note only a field it sets");
+        } else if (why) {
+          out.notes.push_back({field, *why, {}});
+        }
+      }
+      ar.finish();
+    }
+  }
+  if (const YAML::Node srcs = r.child("sources", false); srcs.IsDefined()) {
+    MapReader sr(srcs, path + "sources", r.problems());
+    if (sr.ok()) {
+      for (const auto& entry : srcs) {
+        const auto field = entry.first.as<std::string>();
+        MapReader fr(sr.child(field.c_str()), path + "sources." + field, r.problems());
+        const SourceRef source = read_source(fr);
+        fr.finish();
+        if (!names_a_fact(field)) {
+          sr.problem(field.c_str(), "names no field of this block; note only a field it sets");
+        } else if (out.find(field) != nullptr) {
+          sr.problem(field.c_str(), "is also under assumed: a fact is either assumed or sourced");
+        } else {
+          out.notes.push_back({field, "", source});
+        }
+      }
+      sr.finish();
+    }
+  }
+  return out;
+}
+
 std::optional<Retirement> read_retired(MapReader& top) {
   const YAML::Node node = top.child("retired", false);
   if (!node.IsDefined()) {
@@ -122,9 +170,11 @@ AccountRule read_account(MapReader& top) {
     r.problem("pattern", fmt::format("longer than {} characters", k_max_pattern));
     out.pattern.reset();
   }
-  out.placeholder = r.text("placeholder").value_or("");
+  out.required = r.boolean("required").value_or(true);
+  out.placeholder = r.text("placeholder", out.required).value_or("");
   out.why = r.text("why").value_or("");
   out.source = read_source(r);
+  out.facts = read_facts(r, "account.");
   r.finish();
   return out;
 }
@@ -147,6 +197,7 @@ GpuRequestSyntax read_gpu_request(MapReader& top) {
   }
   out.why = r.text("why").value_or("");
   out.source = read_source(r);
+  out.facts = read_facts(r, "gpu_request.");
   r.finish();
   return out;
 }
@@ -171,6 +222,7 @@ MemoryRule read_memory(MapReader& top) {
   }
   out.why = r.text("why").value_or("");
   out.source = read_source(r);
+  out.facts = read_facts(r, "memory.");
   r.finish();
   return out;
 }
@@ -197,7 +249,22 @@ LaunchRule read_launch(MapReader& top) {
     (void)read_source(br);
     br.finish();
   }
+  if (const YAML::Node v = r.child("rendezvous", false); v.IsDefined()) {
+    MapReader vr(v, "launch.rendezvous", top.problems());
+    out.rendezvous_host_variable = vr.text("host_variable");
+    out.rendezvous_port_variable = vr.text("port_variable");
+    for (const char* key : {"host_variable", "port_variable"}) {
+      const auto& name =
+          key[0] == 'h' ? out.rendezvous_host_variable : out.rendezvous_port_variable;
+      if (name && !is_word(*name, "ABCDEFGHIJKLMNOPQRSTUVWXYZ_", "0123456789")) {
+        vr.problem(key, fmt::format("'{}' is not an upper-case variable name", *name));
+      }
+    }
+    out.rendezvous_source = read_source(vr);
+    vr.finish();
+  }
   out.source = read_source(r);
+  out.facts = read_facts(r, "launch.");
   r.finish();
   return out;
 }
@@ -218,6 +285,20 @@ Environment read_environment(MapReader& top) {
     UenvRule rule;
     rule.view = ur.text("view").value_or("");
     rule.variables = ur.text_list("variables");
+    rule.job_variables = ur.text_list("job_variables");
+    for (const auto* list : {&rule.variables, &rule.job_variables}) {
+      for (const auto& kv : *list) {
+        if (kv.find('=') == std::string::npos || kv.front() == '=') {
+          ur.problem(list == &rule.variables ? "variables" : "job_variables",
+                     fmt::format("'{}' is not KEY=VALUE", kv));
+        }
+      }
+    }
+    if (const YAML::Node js = ur.child("job_variables_source", false); js.IsDefined()) {
+      MapReader jr(js, "environment.uenv.job_variables_source", top.problems());
+      rule.job_variables_source = read_source(jr);
+      jr.finish();
+    }
     rule.source = read_source(ur);
     ur.finish();
     out.uenv = rule;
@@ -306,6 +387,7 @@ Environment read_environment(MapReader& top) {
     out.container = rule;
   }
   out.source = read_source(r);
+  out.facts = read_facts(r, "environment.");
   r.finish();
   return out;
 }
@@ -336,6 +418,7 @@ std::optional<MonitoringRule> read_monitoring(MapReader& top) {
   }
   out.why = r.text("why", false).value_or("");
   out.source = read_source(r);
+  out.facts = read_facts(r, "monitoring.");
   r.finish();
   return out;
 }
@@ -359,14 +442,34 @@ NodeType read_node_type(const YAML::Node& node, const std::string& path, Problem
   out.count = r.integer("count", true, 1, k_max_count).value_or(0);
   out.why_cpus = r.text("why_cpus", false).value_or("");
   if (const YAML::Node d = r.child("local_disk", false); d.IsDefined()) {
+    // Either a disk reserved with the GPUs (gres and max), or one that
+    // comes without a reservation (size, and advice for --local-disk).
     MapReader dr(d, path + ".local_disk", problems);
-    out.local_disk_gres = dr.text("gres");
-    out.local_disk_max = dr.size("max");
+    out.local_disk_gres = dr.text("gres", false);
+    out.local_disk_max = dr.size("max", out.local_disk_gres.has_value());
+    out.local_disk_variable = dr.text("variable").value_or("");
+    if (!out.local_disk_variable.empty() &&
+        !is_word(out.local_disk_variable, "ABCDEFGHIJKLMNOPQRSTUVWXYZ_", "0123456789")) {
+      dr.problem("variable", fmt::format("'{}' is not an upper-case variable name",
+                                         out.local_disk_variable));
+    }
+    out.local_disk_size = dr.size("size", false);
+    out.local_disk_advice = dr.text("advice", !out.local_disk_gres).value_or("");
+    if (out.local_disk_max && !out.local_disk_gres) {
+      dr.problem("max", "only with gres (a disk reserved with the GPUs)");
+    }
     (void)read_source(dr);
     dr.finish();
   }
+  out.max_per_job = r.integer("max_per_job", false, 1, 64);
+  out.memory_per_gpu = r.size("memory_per_gpu", false);
   out.multi_node_advice = r.text("multi_node_advice", false).value_or("");
   out.source = read_source(r);
+  out.facts = read_facts(r, path + ".");
+  if (out.max_per_job && out.gpus > 0 && *out.max_per_job > out.gpus) {
+    r.problem("max_per_job", fmt::format("{} is more than the node's {} GPUs", *out.max_per_job,
+                                         out.gpus));
+  }
   if (out.gpus > 0 && out.cpus_per_gpu > 0 && out.cores > 0 &&
       out.cpus_per_gpu * out.gpus > out.cores) {
     r.problem("cpus_per_gpu",
@@ -403,9 +506,12 @@ Partition read_partition(const YAML::Node& node, const std::string& path, Proble
     out.auto_select = AutoSelect::test;
   }
   out.auto_max_time = r.duration("auto_max_time", false);
+  out.max_jobs_per_user = r.integer("max_jobs_per_user", false, 1, k_max_count);
+  out.max_running_per_user = r.integer("max_running_per_user", false, 1, k_max_count);
   out.why = r.text("why").value_or("");
   out.note = r.text("note", false).value_or("");
   out.source = read_source(r);
+  out.facts = read_facts(r, path + ".");
   if (out.min_nodes > out.max_nodes) {
     r.problem("min_nodes", fmt::format("{} is more than max_nodes {}", out.min_nodes,
                                        out.max_nodes));
@@ -414,9 +520,34 @@ Partition read_partition(const YAML::Node& node, const std::string& path, Proble
     r.problem("min_gpus", fmt::format("{} is more than max_gpus {}", out.min_gpus,
                                       *out.max_gpus));
   }
+  if (out.max_jobs_per_user && out.max_running_per_user &&
+      *out.max_running_per_user > *out.max_jobs_per_user) {
+    r.problem("max_running_per_user",
+              fmt::format("{} is more than max_jobs_per_user {}", *out.max_running_per_user,
+                          *out.max_jobs_per_user));
+  }
   if (out.auto_max_time && out.max_time.seconds > 0 && *out.auto_max_time > out.max_time) {
     r.problem("auto_max_time", "is longer than max_time");
   }
+  r.finish();
+  return out;
+}
+
+SiteConstraint read_constraint(const YAML::Node& node, const std::string& path,
+                               Problems& problems) {
+  SiteConstraint out;
+  MapReader r(node, path, problems);
+  if (!r.ok()) {
+    return out;
+  }
+  out.name = r.text("name").value_or("");
+  // Feature names joined by & (all) or | (any), as sbatch -C takes them.
+  if (!out.name.empty() && !is_word(out.name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ",
+                                    "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_&|")) {
+    r.problem("name", fmt::format("'{}' is not a feature list like a&b", out.name));
+  }
+  out.meaning = r.text("meaning").value_or("");
+  out.source = read_source(r);
   r.finish();
   return out;
 }
@@ -513,6 +644,9 @@ System read_system(const YAML::Node& root, const std::string& file, Problems& pr
   s.monitoring = read_monitoring(top);
   s.node_types = read_list<NodeType>(top, "node_types", read_node_type);
   s.partitions = read_list<Partition>(top, "partitions", read_partition);
+  if (top.node()["constraints"].IsDefined()) {
+    s.constraints = read_list<SiteConstraint>(top, "constraints", read_constraint);
+  }
   top.finish();
   if (problems.empty()) {
     check_references(s, root, problems);

@@ -7,7 +7,9 @@ namespace mlsub {
 std::vector<Directive> Plan::directives() const {
   std::vector<Directive> out;
   out.push_back({"job-name", job_name});
-  out.push_back({"account", account});
+  if (!account.empty()) {  // empty: the site bills the user's default project
+    out.push_back({"account", account});
+  }
   out.push_back({"partition", partition});
   out.push_back({"time", format_duration(time)});
   out.push_back({"nodes", std::to_string(nodes)});
@@ -48,7 +50,8 @@ nlohmann::json to_json(const Plan& plan) {
   nlohmann::json reasons = nlohmann::json::array();
   for (const auto& r : plan.reasons) {
     reasons.push_back({{"field", r.field}, {"value", r.value}, {"why", r.why},
-                       {"source", r.source}});
+                       {"source", r.source},
+                       {"assumed", r.assumed.empty() ? nlohmann::json() : nlohmann::json(r.assumed)}});
   }
   nlohmann::json directives = nlohmann::json::array();
   for (const auto& d : plan.directives()) {

@@ -29,6 +29,7 @@
 #include <fmt/ranges.h>
 
 #include <algorithm>
+#include <cstdio>
 
 #include "mlsub/account.hpp"
 #include "mlsub/shell.hpp"
@@ -115,7 +116,7 @@ Expected<const NodeType*> choose_node_type(const System& s, const Request& r, Pl
          r.gpu_type ? fmt::format("asked for with --gpu-type: {}", node->gpu_model)
                     : fmt::format("the system's default GPU ({}); --gpu-type picks another",
                                   node->gpu_model),
-         node->source.url});
+         node->facts.source("gpu_type", node->source).url});
   }
   return node;
 }
@@ -170,6 +171,22 @@ Expected<void> choose_shape(const System& s, const NodeType& node, const Request
                                        per_node),
          node.source.url});
   }
+  if (node.max_per_job && plan.gpus_total() > *node.max_per_job) {
+    std::vector<std::string> others;
+    for (const auto& n : s.node_types) {
+      if (!n.max_per_job) {
+        others.push_back(n.gpu_type);
+      }
+    }
+    return fail(ErrorKind::rejected,
+                fmt::format("{}: a job may take at most {} {} (the request has {}); ask for "
+                            "--gpus {}{}",
+                            s.name, *node.max_per_job, node.gpu_type, plan.gpus_total(),
+                            *node.max_per_job,
+                            others.empty() ? std::string()
+                                           : fmt::format(", or whole GPUs with --gpu-type {}",
+                                                         fmt::join(others, " or --gpu-type "))));
+  }
   if (plan.nodes > node.count) {
     // The partition may allow more nodes than there are of this type.
     return fail(ErrorKind::rejected,
@@ -188,9 +205,59 @@ std::string describe_shape(const Plan& plan) {
                                        plan.gpus_per_node);
 }
 
+// How many jobs an --array or --sweep submits (1 without either, or for an
+// array spec that choose_array will refuse). Slurm counts each array task
+// as a job against a partition's per-user limits.
+long long requested_jobs(const Request& r) {
+  if (!r.sweeps.empty()) {
+    long long jobs = 1;
+    for (const auto& sweep : r.sweeps) {
+      const auto eq = sweep.find('=');
+      if (eq == std::string::npos) {
+        return 1;
+      }
+      jobs *= static_cast<long long>(std::count(sweep.begin() + static_cast<long>(eq), sweep.end(), ',')) + 1;
+      if (jobs > 1'000'000) {
+        return jobs;  // choose_array refuses it; stop before overflow
+      }
+    }
+    return jobs;
+  }
+  if (!r.array) {
+    return 1;
+  }
+  const std::string list = r.array->substr(0, r.array->find('%'));
+  long long jobs = 0;
+  std::size_t from = 0;
+  while (from <= list.size()) {
+    const auto comma = list.find(',', from);
+    const std::string item = list.substr(from, comma == std::string::npos ? std::string::npos
+                                                                        : comma - from);
+    long long first = 0;
+    long long last = 0;
+    long long step = 1;
+    char dash = 0;
+    char colon = 0;
+    const int n = std::sscanf(item.c_str(), "%lld%c%lld%c%lld", &first, &dash, &last, &colon,
+                              &step);
+    if (n == 1) {
+      jobs += 1;
+    } else if (n >= 3 && dash == '-' && last >= first && (n == 3 || (colon == ':' && step > 0))) {
+      jobs += (last - first) / step + 1;
+    } else {
+      return 1;
+    }
+    if (comma == std::string::npos) {
+      break;
+    }
+    from = comma + 1;
+  }
+  return std::max(jobs, 1LL);
+}
+
 Expected<const Partition*> choose_partition(const System& s, const NodeType& node,
                                             const Request& r, Plan& plan) {
-  const Shape shape{plan.nodes, plan.gpus_per_node, node, plan.time};
+  const Shape shape{plan.nodes, plan.gpus_per_node, node, plan.time, requested_jobs(r)};
   if (r.partition) {
     const Partition* p = s.find_partition(*r.partition);
     if (p == nullptr) {
@@ -311,7 +378,7 @@ Expected<void> place_tasks(const System& s, const NodeType& node, Plan& plan) {
                    plan.cpus_per_task / node.cpus_per_gpu,
                    plan.cpus_per_task == node.cpus_per_gpu ? "" : "s",
                    node.why_cpus.empty() ? "the site's advice for feeding a GPU" : node.why_cpus),
-       node.source.url});
+       node.facts.source("cpus_per_gpu", node.source).url, node.facts.assumed("cpus_per_gpu")});
   plan.reasons.push_back(
       {"threads", std::to_string(plan.cpus_per_task / plan.processes_per_task),
        plan.processes_per_task == 1
@@ -333,8 +400,10 @@ Expected<void> choose_node_extras(const System& s, const NodeType& node, const R
     if (!node.local_disk_gres || !node.local_disk_max) {
       return fail(ErrorKind::rejected,
                   fmt::format("{}: {} nodes have no local disk to reserve; leave out "
-                              "--local-disk",
-                              s.name, node.name));
+                              "--local-disk{}",
+                              s.name, node.name,
+                              node.local_disk_advice.empty() ? std::string()
+                                                             : "; " + node.local_disk_advice));
     }
     if (r.local_disk->mib % 1024 != 0 || r.local_disk->mib == 0) {
       return fail(ErrorKind::usage, "--local-disk takes whole gigabytes, like 100G");
@@ -349,8 +418,8 @@ Expected<void> choose_node_extras(const System& s, const NodeType& node, const R
     plan.local_disk = r.local_disk;
     plan.reasons.push_back({"local disk", format_size(*r.local_disk),
                             fmt::format("per node, reserved with the GPUs as {}; the job finds it "
-                                        "at $LOCAL_SCRATCH",
-                                        *node.local_disk_gres),
+                                        "at ${}",
+                                        *node.local_disk_gres, node.local_disk_variable),
                             node.source.url});
   }
   plan.gpu_visibility_var =
@@ -361,14 +430,34 @@ Expected<void> choose_node_extras(const System& s, const NodeType& node, const R
     plan.reasons.push_back({"cpu-bind", *plan.cpu_bind, s.launch.binding_why,
                             s.launch.source.url});
   }
+  if (plan.launcher == Launcher::torchrun && plan.nodes > 1 && s.launch.rendezvous_host_variable &&
+      s.launch.rendezvous_port_variable) {
+    plan.reasons.push_back(
+        {"rendezvous", fmt::format("${}:${}", *s.launch.rendezvous_host_variable,
+                                   *s.launch.rendezvous_port_variable),
+         "the site sets these in multi-node jobs for torchrun's c10d rendezvous; the script "
+         "does not use them: it takes the first node's address and a port from the job id, "
+         "the same way on every site",
+         s.launch.rendezvous_source ? s.launch.rendezvous_source->url : s.launch.source.url});
+  }
   if (plan.nodes > 1 && !node.multi_node_advice.empty()) {
     plan.warnings.push_back(fmt::format("{}: {}", s.name, node.multi_node_advice));
   }
   return {};
 }
 
-void choose_memory(const System& s, const Partition& p, Plan& plan) {
+void choose_memory(const System& s, const NodeType& node, const Partition& p, Plan& plan) {
   const MemoryPolicy policy = p.memory.value_or(s.memory.policy);
+  if (policy == MemoryPolicy::site && node.memory_per_gpu) {
+    plan.memory_per_node.reset();
+    plan.reasons.push_back(
+        {"mem", "(not set)",
+         fmt::format("the site gives {} of memory with each {}, and no other amount",
+                     format_size(*node.memory_per_gpu), node.gpu_type),
+         node.facts.source("memory_per_gpu", node.source).url,
+         node.facts.assumed("memory_per_gpu")});
+    return;
+  }
   if (policy == MemoryPolicy::per_gpu && s.memory.per_gpu) {
     plan.memory_per_node = Size{s.memory.per_gpu->mib * static_cast<std::uint64_t>(plan.gpus_per_node)};
     plan.reasons.push_back({"mem", format_size(*plan.memory_per_node),
@@ -383,7 +472,9 @@ void choose_memory(const System& s, const Partition& p, Plan& plan) {
                                                    p.name, p.why)
                                      : fmt::format("the site assigns memory with the GPUs: {}",
                                                    s.memory.why),
-                            p.memory ? p.source.url : s.memory.source.url});
+                            p.memory ? p.facts.source("memory", p.source).url
+                                     : s.memory.facts.source("policy", s.memory.source).url,
+                            p.memory ? p.facts.assumed("memory") : s.memory.facts.assumed("policy")});
   }
 }
 
@@ -406,6 +497,16 @@ void choose_gpu_directive(const System& s, const NodeType& node, Plan& plan) {
 }
 
 Expected<void> choose_account(const System& s, const Request& r, Plan& plan) {
+  if (!r.account && !s.account.required) {
+    plan.account.clear();
+    plan.account_is_placeholder = false;
+    plan.reasons.push_back({"account", "(not set)",
+                            "no --account, $MLSUB_ACCOUNT or $SBATCH_ACCOUNT was given, and the "
+                            "site does not need one: " + s.account.why,
+                            s.account.facts.source("required", s.account.source).url,
+                            s.account.facts.assumed("required")});
+    return {};
+  }
   if (!r.account) {
     plan.account = s.account.placeholder;
     plan.account_is_placeholder = true;
@@ -611,6 +712,14 @@ Expected<void> choose_environment(const System& s, const Request& r, Plan& plan)
                                         "this uenv",
                                         plan.uenv_view),
                             s.environment.uenv->source.url});
+    if (!s.environment.uenv->job_variables.empty()) {
+      add_site_variables(s.environment.uenv->job_variables, plan);
+      const auto& src = s.environment.uenv->job_variables_source;
+      plan.reasons.push_back({"environment",
+                              fmt::format("{}", fmt::join(s.environment.uenv->job_variables, " ")),
+                              "set in every uenv job, as the site's PyTorch job template does",
+                              (src ? *src : s.environment.uenv->source).url});
+    }
     if (plan.gpus_total() > 1) {
       add_site_variables(s.environment.uenv->variables, plan);
     }
@@ -909,7 +1018,7 @@ Expected<Plan> plan_job(const System& s, const Request& r) {
   if (auto ok = choose_node_extras(s, **node, r, plan); !ok) {
     return tl::unexpected(ok.error());
   }
-  choose_memory(s, **partition, plan);
+  choose_memory(s, **node, **partition, plan);
   choose_gpu_directive(s, **node, plan);
   if (auto ok = choose_account(s, r, plan); !ok) {
     return tl::unexpected(ok.error());

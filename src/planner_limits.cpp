@@ -13,8 +13,11 @@ std::vector<Violation> violations(const Partition& p, const Shape& shape) {
                    "gpu-type"});
   }
   if (shape.nodes > p.max_nodes) {
-    out.push_back({fmt::format("allows at most {} node{} per job, the request needs {}",
-                               p.max_nodes, p.max_nodes == 1 ? "" : "s", shape.nodes),
+    const std::string assumed = p.facts.assumed("max_nodes");
+    out.push_back({fmt::format("allows at most {} node{} per job{}, the request needs {}",
+                               p.max_nodes, p.max_nodes == 1 ? "" : "s",
+                               assumed.empty() ? "" : " (an assumed cap: " + assumed + ")",
+                               shape.nodes),
                    fmt::format("ask for at most {} GPUs ({} node{} x {})",
                                p.max_nodes * shape.gpus_per_node, p.max_nodes,
                                p.max_nodes == 1 ? "" : "s", shape.gpus_per_node),
@@ -51,6 +54,16 @@ std::vector<Violation> violations(const Partition& p, const Shape& shape) {
                                format_duration(p.max_time), format_duration(shape.time)),
                    fmt::format("ask for --time {} or less", format_duration(p.max_time)),
                    "time-limit"});
+  }
+  if (p.max_jobs_per_user && shape.jobs > *p.max_jobs_per_user) {
+    out.push_back({fmt::format("allows {} jobs per user, and each of the request's {} array "
+                               "tasks is one (pending ones count too, so a %N limit does not "
+                               "help)",
+                               *p.max_jobs_per_user, shape.jobs),
+                   fmt::format("split the sweep into arrays of at most {} tasks (--array 0-{}, "
+                               "then the next range) and submit the next when one is done",
+                               *p.max_jobs_per_user, *p.max_jobs_per_user - 1),
+                   "jobs-limit"});
   }
   if (p.max_node_minutes) {
     const auto used = shape.nodes * shape.time.minutes_rounded_up();

@@ -12,10 +12,16 @@ namespace mlsub {
 
 /// The size of a job, as the partition limits see it.
 struct Shape {
+  Shape(int nodes_, int gpus_per_node_, const NodeType& node_, Duration time_, long long jobs_ = 1)
+      : nodes(nodes_), gpus_per_node(gpus_per_node_), node(node_), time(time_), jobs(jobs_) {}
+
   int nodes;
   int gpus_per_node;
   const NodeType& node;
   Duration time;
+  // Jobs the request submits at once: the tasks of its array (or sweep),
+  // each a job to Slurm's per-user limits.
+  long long jobs = 1;
 
   int gpus() const { return nodes * gpus_per_node; }
   int cpus() const { return node.cpus_per_gpu * gpus(); }

@@ -9,6 +9,28 @@ nlohmann::json source_json(const SourceRef& s) {
   return {{"url", s.url}, {"checked", s.checked}};
 }
 
+// {"field": "why it is assumed"} for the block's assumed facts.
+nlohmann::json assumed_json(const FactNotes& f) {
+  nlohmann::json out = nlohmann::json::object();
+  for (const auto& n : f.notes) {
+    if (!n.assumed.empty()) {
+      out[n.field] = n.assumed;
+    }
+  }
+  return out;
+}
+
+// {"field": {"url", "checked"}} for facts with a source of their own.
+nlohmann::json fact_sources_json(const FactNotes& f) {
+  nlohmann::json out = nlohmann::json::object();
+  for (const auto& n : f.notes) {
+    if (n.assumed.empty()) {
+      out[n.field] = source_json(n.source);
+    }
+  }
+  return out;
+}
+
 template <typename T>
 nlohmann::json optional_json(const std::optional<T>& v) {
   return v ? nlohmann::json(*v) : nlohmann::json(nullptr);
@@ -48,9 +70,24 @@ nlohmann::json to_json(const System& s) {
                      {"local_disk",
                       n.local_disk_gres && n.local_disk_max
                           ? nlohmann::json{{"gres", *n.local_disk_gres},
-                                           {"max", format_size(*n.local_disk_max)}}
+                                           {"max", format_size(*n.local_disk_max)},
+                                           {"variable", n.local_disk_variable}}
                           : nlohmann::json()},
-                     {"source", source_json(n.source)}});
+                     {"local_disk_unreserved",
+                      !n.local_disk_gres && !n.local_disk_variable.empty()
+                          ? nlohmann::json{{"variable", n.local_disk_variable},
+                                           {"size", n.local_disk_size
+                                                        ? nlohmann::json(format_size(*n.local_disk_size))
+                                                        : nlohmann::json()},
+                                           {"advice", n.local_disk_advice}}
+                          : nlohmann::json()},
+                     {"max_per_job", optional_json(n.max_per_job)},
+                     {"memory_per_gpu", n.memory_per_gpu
+                                            ? nlohmann::json(format_size(*n.memory_per_gpu))
+                                            : nlohmann::json()},
+                     {"source", source_json(n.source)},
+                     {"assumed", assumed_json(n.facts)},
+                     {"fact_sources", fact_sources_json(n.facts)}});
   }
   nlohmann::json partitions = nlohmann::json::array();
   for (const auto& p : s.partitions) {
@@ -70,13 +107,22 @@ nlohmann::json to_json(const System& s) {
          {"auto_max_time", p.auto_max_time ? nlohmann::json(format_duration(*p.auto_max_time))
                                            : nlohmann::json(nullptr)},
          {"note", p.note},
-         {"source", source_json(p.source)}});
+         {"max_jobs_per_user", optional_json(p.max_jobs_per_user)},
+         {"max_running_per_user", optional_json(p.max_running_per_user)},
+         {"source", source_json(p.source)},
+         {"assumed", assumed_json(p.facts)},
+         {"fact_sources", fact_sources_json(p.facts)}});
   }
   nlohmann::json retired = nullptr;
   if (s.retired) {
     retired = {{"date", s.retired->date},
                {"successor", s.retired->successor},
                {"note", s.retired->note}};
+  }
+  nlohmann::json constraints = nlohmann::json::array();
+  for (const auto& c : s.constraints) {
+    constraints.push_back(
+        {{"name", c.name}, {"meaning", c.meaning}, {"source", source_json(c.source)}});
   }
   return {{"name", s.name},
           {"title", s.title},
@@ -86,12 +132,19 @@ nlohmann::json to_json(const System& s) {
           {"retired", retired},
           {"default_time", format_duration(s.default_time)},
           {"account", {{"pattern", optional_json(s.account.pattern)},
+                       {"required", s.account.required},
                        {"placeholder", s.account.placeholder}}},
           {"gpu_request", {{"option", s.gpu_request.option}, {"format", s.gpu_request.format}}},
           {"memory", {{"policy", policy_name(s.memory.policy)},
                       {"per_gpu", s.memory.per_gpu ? nlohmann::json(format_size(*s.memory.per_gpu))
-                                                   : nlohmann::json(nullptr)}}},
-          {"launch", {{"multi_gpu", std::string(launcher_name(s.launch.multi_gpu))}}},
+                                                   : nlohmann::json(nullptr)},
+                      {"assumed", assumed_json(s.memory.facts)}}},
+          {"launch", {{"multi_gpu", std::string(launcher_name(s.launch.multi_gpu))},
+                      {"rendezvous",
+                       s.launch.rendezvous_host_variable && s.launch.rendezvous_port_variable
+                           ? nlohmann::json{{"host_variable", *s.launch.rendezvous_host_variable},
+                                            {"port_variable", *s.launch.rendezvous_port_variable}}
+                           : nlohmann::json()}}},
           {"modules", s.environment.modules},
           {"container_image", optional_json(s.environment.container
                                                 ? s.environment.container->image
@@ -102,6 +155,7 @@ nlohmann::json to_json(const System& s) {
                         : nlohmann::json(nullptr)},
           {"node_types", nodes},
           {"partitions", partitions},
+          {"constraints", constraints},
           {"file", s.file}};
 }
 

@@ -21,6 +21,36 @@ struct SourceRef {
   std::string checked;  // YYYY-MM-DD
 };
 
+/// A note on one fact (one field) of a catalogue block, for facts that the
+/// block's own source does not carry. Either `assumed` says why the value
+/// is mlsub's assumption (no site page states it: --explain and `mlsub
+/// show` say "assumed", never the site's rule), or `source` is the page
+/// that does state it.
+struct FactNote {
+  std::string field;
+  std::string assumed;  // non-empty: an assumption, and why
+  SourceRef source;     // set when not assumed
+};
+
+/// The notes of one block, at most one per field (checked at load).
+struct FactNotes {
+  std::vector<FactNote> notes;
+
+  const FactNote* find(std::string_view field) const;
+  // The reason a field is assumed, or "" when a site source states it.
+  std::string assumed(std::string_view field) const;
+  // The field's own source where it has one, else the block's.
+  const SourceRef& source(std::string_view field, const SourceRef& block) const;
+};
+
+/// A Slurm constraint (feature) the site documents, for jobs to ask for
+/// with -C. Recorded so that a request's constraints can be checked.
+struct SiteConstraint {
+  std::string name;     // as written after -C: thp_never&nvidia_vboost_enabled
+  std::string meaning;  // one sentence: what it does and when the site advises it
+  SourceRef source;
+};
+
 enum class GpuVendor { nvidia, amd };
 enum class MemoryPolicy { per_gpu, site };
 /// When the planner may pick a partition without being told to. `test`: a
@@ -46,9 +76,23 @@ struct NodeType {
   // the gres name and the most one node gives. Unset: none to reserve.
   std::optional<std::string> local_disk_gres;
   std::optional<Size> local_disk_max;
+  // Node-local disk with no reservation (Roihu's $TMPDIR), or where the
+  // reserved disk appears: the variable the job finds it in, its size per
+  // user, and what to tell a user who asks for --local-disk where nothing
+  // can be reserved.
+  std::string local_disk_variable;  // LOCAL_SCRATCH, TMPDIR
+  std::optional<Size> local_disk_size;
+  std::string local_disk_advice;
+  // The most GPUs of this type one job may take (a MIG slice: 1); unset:
+  // only the partition's limits apply.
+  std::optional<int> max_per_job;
+  // Memory the site gives with each GPU of this type, where it differs
+  // from the system's rule (a MIG slice's fixed share).
+  std::optional<Size> memory_per_gpu;
   // Said as a warning when a job spans several of these nodes.
   std::string multi_node_advice;
   SourceRef source;
+  FactNotes facts;
 };
 
 /// A Slurm partition and the limits a job must meet in it.
@@ -67,11 +111,16 @@ struct Partition {
   std::vector<std::string> node_types;  // empty: every node type
   AutoSelect auto_select = AutoSelect::always;
   std::optional<Duration> auto_max_time;
+  // Per-user caps of the partition's QOS: jobs a user may have submitted
+  // (each array task counts, pending ones too) and running at once.
+  std::optional<int> max_jobs_per_user;
+  std::optional<int> max_running_per_user;
   std::string why;
   // Said as a warning whenever a job goes to this partition (an access
   // condition, such as a scalability test).
   std::string note;
   SourceRef source;
+  FactNotes facts;
 
   bool has_node_type(std::string_view name) const;
 };
@@ -87,9 +136,13 @@ struct Retirement {
 struct AccountRule {
   std::optional<std::string> pattern;  // ECMAScript regex for the whole account
   bool case_insensitive = false;
+  // False where the site bills a default project when none is given: the
+  // script then has no --account line (and no placeholder).
+  bool required = true;
   std::string placeholder;
   std::string why;
   SourceRef source;
+  FactNotes facts;
 };
 
 /// How the site wants GPUs asked for: `#SBATCH --<option>=<format>`, where
@@ -99,6 +152,7 @@ struct GpuRequestSyntax {
   std::string format;
   std::string why;
   SourceRef source;
+  FactNotes facts;
 };
 
 struct MemoryRule {
@@ -106,6 +160,7 @@ struct MemoryRule {
   std::optional<Size> per_gpu;  // set when policy is per_gpu
   std::string why;
   SourceRef source;
+  FactNotes facts;
 };
 
 struct LaunchRule {
@@ -117,6 +172,13 @@ struct LaunchRule {
   // that LOCAL_RANK indexes a GPU every task can see.
   std::optional<std::string> cpu_bind;
   std::string binding_why;
+  // Variables the site itself sets in multi-node jobs for a rendezvous
+  // (C3SE: PROEPI_HEAD_NODE, PROEPI_FREE_PORT). Known, not used: mlsub
+  // derives its own, which works on every site.
+  std::optional<std::string> rendezvous_host_variable;
+  std::optional<std::string> rendezvous_port_variable;
+  std::optional<SourceRef> rendezvous_source;
+  FactNotes facts;
 };
 
 /// How the site runs container images: `RUNTIME VERB FLAGS... IMAGE`.
@@ -150,6 +212,9 @@ struct DeprecatedModule {
 struct UenvRule {
   std::string view;                    // --view=...
   std::vector<std::string> variables;  // KEY=VALUE exported for multi-GPU jobs
+  // KEY=VALUE exported in every job with the uenv (CSCS's PyTorch template).
+  std::vector<std::string> job_variables;
+  std::optional<SourceRef> job_variables_source;
   SourceRef source;
 };
 
@@ -177,6 +242,7 @@ struct Environment {
   std::vector<DeprecatedModule> deprecated_modules;
   std::optional<ContainerRule> container;  // unset: mlsub cannot run images there
   SourceRef source;
+  FactNotes facts;
 };
 
 /// What the site offers for looking at a job after it ran: its own energy
@@ -187,6 +253,7 @@ struct MonitoringRule {
   std::string efficiency_tool;                // "{job}" is the job id; "" for none
   std::string why;
   SourceRef source;
+  FactNotes facts;
 };
 
 /// Everything mlsub knows about one system, as read from systems/NAME.yaml.
@@ -206,6 +273,7 @@ struct System {
   std::optional<MonitoringRule> monitoring;
   std::vector<NodeType> node_types;    // non-empty; the first is the default
   std::vector<Partition> partitions;  // non-empty; in order of preference
+  std::vector<SiteConstraint> constraints;  // documented -C features
   std::string file;                   // where it was read from
 
   const NodeType* find_node_type(std::string_view name) const;

@@ -2,6 +2,7 @@
 
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json_fwd.hpp>
@@ -15,10 +16,22 @@ namespace mlsub {
 
 /// Why the planner chose one value: printed by --explain, kept in --json.
 struct Reason {
+  Reason() = default;
+  Reason(std::string field_, std::string value_, std::string why_, std::string source_,
+         std::string assumed_ = {})
+      : field(std::move(field_)),
+        value(std::move(value_)),
+        why(std::move(why_)),
+        source(std::move(source_)),
+        assumed(std::move(assumed_)) {}
+
   std::string field;   // "partition", "cpus-per-task", ...
   std::string value;   // what was chosen
   std::string why;     // one sentence
   std::string source;  // URL, or "" for a rule of mlsub's own
+  // Non-empty when the catalogue marks the fact behind the value as
+  // assumed (no site page states it): why. --explain then says "assumed".
+  std::string assumed;
 };
 
 /// One `#SBATCH --option=value` line; `value` empty for a bare flag.

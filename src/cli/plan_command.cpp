@@ -111,7 +111,10 @@ void print_explanation(const Plan& plan) {
     // Values and reasons can quote what the user typed (--env values).
     fmt::print(stderr, "  {:<14} {}\n", r.field, printable(r.value));
     fmt::print(stderr, "      {}\n", printable(r.why));
-    if (!r.source.empty()) {
+    if (!r.assumed.empty()) {
+      // No site page states it: never present it as the site's rule.
+      fmt::print(stderr, "      assumed (no site source): {}\n", printable(r.assumed));
+    } else if (!r.source.empty()) {
       fmt::print(stderr, "      source: {}\n", printable(r.source));
     }
   }

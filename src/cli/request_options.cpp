@@ -106,7 +106,8 @@ void add_request_options(CLI::App& app, RequestOptions& o) {
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
       ->group("Software");
   app.add_option("--local-disk", o.local_disk,
-                 "Node-local disk to reserve per node, e.g. 100G (CSC: NVMe at $LOCAL_SCRATCH)")
+                 "Node-local disk to reserve per node, e.g. 100G, where the system has one to "
+                 "reserve (mlsub show SYSTEM); --explain names the variable the job finds it in")
       ->type_name("SIZE")
       ->group("Software");
   app.add_option("--array", o.array, "Submit an array job, e.g. 0-9 or 0-99%10 (at most 10 "

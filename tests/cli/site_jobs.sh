@@ -114,11 +114,16 @@ run plan --system roihu --gpus 1 --plain-edf train.py
 expect_rc 2
 
 # 7. Debug and test partitions only when named; a note when the job fits.
-run plan --system lumi --gpus 1 --time 0:20:00 --array 0-9 --account project_465000001 train.py
+run plan --system lumi --gpus 1 --time 0:20:00 --array 0-1 --account project_465000001 train.py
 expect_rc 0
 expect_stdout_has "#SBATCH --partition=small-g"
 expect_stderr_has "would fit dev-g, which mlsub uses only when named (--partition dev-g)"
 expect_stderr_has "2 jobs per user"
+# A 10-task sweep would not fit dev-g's per-user cap at all: no note.
+run plan --system lumi --gpus 1 --time 0:20:00 --sweep lr=0,1,2,3,4,5,6,7,8,9 --account project_465000001 train.py
+expect_rc 0
+expect_stdout_has "#SBATCH --partition=small-g"
+if grep -q "dev-g" "$err"; then bad "a note about dev-g for an array over its cap"; else ok; fi
 run plan --system alps-clariden --gpus 4 --time 0:20:00 --uenv pytorch/v2.9.1:/user-environment train.py
 expect_stdout_has "#SBATCH --partition=normal"
 expect_stderr_has "1 running and 2 submitted jobs per user"

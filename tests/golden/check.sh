@@ -2,7 +2,8 @@
 # Golden scripts for one system: for every CASE.args in DIR (the words after
 # "mlsub", one per line), run mlsub and compare its stdout with CASE.sbatch
 # byte for byte, the version in the header excepted. Every golden script
-# must also pass `bash -n` and `shellcheck`.
+# must also pass `bash -n` and `shellcheck`. Where CASE.explain exists, the
+# case's stderr (the --explain text) must match it byte for byte too.
 #
 # On a mismatch the new output is kept as CASE.sbatch.unapproved and a
 # unified diff is printed. To accept intended changes (and review the diff
@@ -49,6 +50,20 @@ for args_file in "$dir"/*.args; do
     continue
   fi
   rm -f "$expected.unapproved"
+  explain=$case_name.explain
+  if [ -f "$explain" ]; then
+    if [ "${MLSUB_APPROVE:-0}" = 1 ]; then
+      cp "$tmp/err" "$explain"
+    fi
+    if ! cmp -s "$tmp/err" "$explain"; then
+      cp "$tmp/err" "$explain.unapproved"
+      echo "FAIL $explain differs from what mlsub --explain prints now:"
+      diff -u "$explain" "$tmp/err"
+      failures=$((failures + 1))
+      continue
+    fi
+    rm -f "$explain.unapproved"
+  fi
   if ! bash -n "$expected"; then
     echo "FAIL $expected: bash -n"
     failures=$((failures + 1))

@@ -215,6 +215,7 @@ TEST_CASE("lumi: dev-g only when named; whole-node partitions warn about waste")
   Request sweep = gpus(1, "10");
   sweep.sweeps = {"lr=1,2,3,4,5"};
   CHECK(must_plan("lumi", sweep).partition == "small-g");
+  sweep.sweeps = {"lr=1,2"};
   sweep.partition = "dev-g";
   CHECK(must_plan("lumi", sweep).partition == "dev-g");
   Request r = gpus(4);
@@ -532,6 +533,8 @@ TEST_CASE("a very long account is refused before the site's pattern sees it") {
   CHECK(plan_job(system_named("alvis"), r));
 }
 
+// (On roihu, which records no per-user job cap: LUMI's 210 would refuse
+// these arrays first.)
 // The product used to be built before its size was checked: 1,000 values
 // times a sweep of 100,000 commas took 16 GB and a minute before mlsub died.
 TEST_CASE("a sweep product past the array limit is refused before it is built") {
@@ -541,11 +544,11 @@ TEST_CASE("a sweep product past the array limit is refused before it is built") 
     a += "," + std::to_string(i);
   }
   r.sweeps = {a, "b=" + std::string(100000, ',')};
-  CHECK(must_reject("lumi", r).find("more than 10000 jobs") != std::string::npos);
+  CHECK(must_reject("roihu", r).find("more than 10000 jobs") != std::string::npos);
   r.sweeps = {a, "b=1,2,3,4,5,6,7,8,9,10"};
-  CHECK(must_plan("lumi", r).sweep.size() == 10000);
+  CHECK(must_plan("roihu", r).sweep.size() == 10000);
   r.sweeps = {a, "b=1,2,3,4,5,6,7,8,9,10,11"};
-  CHECK(must_reject("lumi", r).find("more than 10000 jobs") != std::string::npos);
+  CHECK(must_reject("roihu", r).find("more than 10000 jobs") != std::string::npos);
 }
 
 // The sweep table repeats each value in every task: one 100 KB value in
@@ -553,9 +556,135 @@ TEST_CASE("a sweep product past the array limit is refused before it is built") 
 TEST_CASE("a sweep table past 16 MB is refused before it is built") {
   Request r = gpus(1);
   r.sweeps = {"a=" + std::string(100000, 'x'), "b=" + std::string(9999, ',')};
-  CHECK(must_reject("lumi", r).find("more than 16 MB") != std::string::npos);
+  CHECK(must_reject("roihu", r).find("more than 16 MB") != std::string::npos);
   r.sweeps = {"a=" + std::string(1000, 'x'), "b=" + std::string(9999, ',')};
-  CHECK(must_plan("lumi", r).sweep.size() == 10000);
+  CHECK(must_plan("roihu", r).sweep.size() == 10000);
+}
+
+// LUMI counts every array task against a partition's per-user job cap
+// (210 in small-g and standard-g, 2 in dev-g), pending tasks included.
+TEST_CASE("an array over a partition's per-user job cap is refused with the fix") {
+  Request r = gpus(1, "2:00:00");
+  r.partition = "small-g";
+  r.array = "0-299";
+  const std::string why = must_reject("lumi", r);
+  CHECK(why.find("small-g allows 210 jobs per user") != std::string::npos);
+  CHECK(why.find("300 array tasks") != std::string::npos);
+  CHECK(why.find("%N") != std::string::npos);
+  CHECK(why.find("split the sweep into arrays of at most 210 tasks") != std::string::npos);
+  r.array = "0-209";
+  CHECK(must_plan("lumi", r).partition == "small-g");
+  // Steps, lists and a %N limit: the tasks are counted, the limit changes nothing.
+  r.array = "0-418:2,1000%4";  // 210 + 1 tasks
+  CHECK(must_reject("lumi", r).find("211 array tasks") != std::string::npos);
+  // A sweep is an array too.
+  r.array.reset();
+  r.sweeps = {"lr=1,2,3,4,5,6,7,8,9,10,11,12,13,14,15", "seed=" + std::string(14, ',')};
+  CHECK(must_reject("lumi", r).find("225 array tasks") != std::string::npos);
+  // dev-g (a test queue) only when named, and then within its cap of 2.
+  Request shortjob = gpus(1, "0:20:00");
+  shortjob.array = "0-1";
+  CHECK(must_plan("lumi", shortjob).partition == "small-g");
+  shortjob.partition = "dev-g";
+  CHECK(must_plan("lumi", shortjob).partition == "dev-g");
+  shortjob.array = "0-9";
+  CHECK(must_reject("lumi", shortjob).find("dev-g allows 2 jobs per user") != std::string::npos);
+}
+
+TEST_CASE("Mahti's MIG slices: one per job, 4 cores, memory fixed by the site") {
+  Request r = gpus(1);
+  r.gpu_type = "a100_1g.5gb";
+  const Plan p = must_plan("mahti", r);
+  CHECK(p.partition == "gpusmall");
+  CHECK(directive(p, "gres") == "gpu:a100_1g.5gb:1");
+  CHECK(p.cpus_per_task == 4);
+  CHECK_FALSE(p.memory_per_node);
+  r.gpus = 2;
+  const std::string why = must_reject("mahti", r);
+  CHECK(why.find("at most 1 a100_1g.5gb") != std::string::npos);
+  CHECK(why.find("--gpu-type a100") != std::string::npos);
+  // Slices are only in gpusmall.
+  r.gpus = 1;
+  r.partition = "gpumedium";
+  CHECK(must_reject("mahti", r).find("has no a100_1g.5gb nodes") != std::string::npos);
+}
+
+TEST_CASE("Roihu refuses --local-disk and says what CSC documents instead") {
+  Request r = gpus(1);
+  r.local_disk = Size{100 * 1024};
+  const std::string why = must_reject("roihu", r);
+  CHECK(why.find("$TMPDIR (150 GiB per user") != std::string::npos);
+  CHECK(why.find("--bb") != std::string::npos);
+  CHECK(why.find("--exclusive") != std::string::npos);
+  // Where a disk is reserved, --explain names the variable from the catalogue.
+  const Plan disk = must_plan("puhti", r);
+  bool named = false;
+  for (const auto& reason : disk.reasons) {
+    named = named || (reason.field == "local disk" &&
+                      reason.why.find("$LOCAL_SCRATCH") != std::string::npos);
+  }
+  CHECK(named);
+}
+
+TEST_CASE("Alps: no account line without --account, and CSCS's uenv variables") {
+  Request r = gpus(1);
+  r.edf = "./pytorch.toml";  // Alps has no default environment
+  const Plan p = must_plan("alps-clariden", r);
+  CHECK(directive(p, "account") == "(absent)");
+  CHECK_FALSE(p.account_is_placeholder);
+  r.account = "g123";
+  CHECK(directive(must_plan("alps-clariden", r), "account") == "g123");
+  // Placeholder sites keep their placeholder.
+  CHECK(must_plan("lumi", gpus(1)).account_is_placeholder);
+  // The four variables of CSCS's PyTorch uenv template, one GPU or many.
+  r.edf.reset();
+  r.uenv = "pytorch/v2.9.1:/user-environment";
+  const Plan uenv = must_plan("alps-daint", r);
+  std::map<std::string, std::string> env(uenv.env.begin(), uenv.env.end());
+  CHECK(env["MPICH_GPU_SUPPORT_ENABLED"] == "0");
+  CHECK(env["TORCH_NCCL_ASYNC_ERROR_HANDLING"] == "1");
+  CHECK(env["TRITON_HOME"] == "/dev/shm/");
+  CHECK(env["CUDA_CACHE_DISABLE"] == "1");
+  CHECK(env.count("NCCL_NET") == 0);  // the NCCL list stays for multi-GPU jobs
+  // Without the uenv none of them.
+  Request edf = gpus(1);
+  edf.edf = "./pytorch.toml";
+  CHECK(must_plan("alps-daint", edf).env.empty());
+}
+
+TEST_CASE("assumed facts are marked in the reasons, and C3SE's rendezvous is explained") {
+  const Plan p = must_plan("alvis", gpus(1));
+  std::map<std::string, Reason> by_field;
+  for (const auto& reason : p.reasons) {
+    by_field[reason.field] = reason;
+  }
+  CHECK(by_field["cpus-per-task"].assumed.find("64 cores / 4 GPUs") != std::string::npos);
+  CHECK(by_field["gpus-per-node"].assumed.empty());
+  // T4's 4 cores per GPU has a C3SE source of its own.
+  Request t4 = gpus(1);
+  t4.gpu_type = "T4";
+  for (const auto& reason : must_plan("alvis", t4).reasons) {
+    if (reason.field == "cpus-per-task") {
+      CHECK(reason.assumed.empty());
+      CHECK(reason.source.find("c3se/alvis-intro") != std::string::npos);
+    }
+  }
+  Request two;
+  two.program = "train.py";
+  two.gpus = 8;
+  two.gpu_type = "A100";
+  bool rendezvous = false;
+  for (const auto& reason : must_plan("alvis", two).reasons) {
+    rendezvous = rendezvous || (reason.field == "rendezvous" &&
+                                reason.value == "$PROEPI_HEAD_NODE:$PROEPI_FREE_PORT");
+  }
+  CHECK(rendezvous);
+  // The assumed 20-node cap says so when it refuses.
+  Request big;
+  big.program = "train.py";
+  big.gpus = 84;
+  big.gpu_type = "A100";
+  CHECK(must_reject("alvis", big).find("an assumed cap") != std::string::npos);
 }
 
 TEST_CASE("issue 14: the default environment, launcher-looking programs, accelerate") {
