@@ -1,5 +1,5 @@
 /* The lab's stand-in for CSCS's uenv and Container Engine SPANK options on
- * Alps (tests/slurm/site/README in docs/development/site-emulation.md):
+ * Alps (see docs/development/site-emulation.md):
  *
  *   --uenv=NAME[:MOUNT]   a user environment (squashfs image) mounted for the
  *                         job; NAME must be in the lab's uenv repository
