@@ -6,6 +6,10 @@ mlsub_packages=(
   libcli11-dev nlohmann-json3-dev libyaml-cpp-dev libfmt-dev libspdlog-dev
   catch2 libkainjow-mustache-dev libexpected-dev libre2-dev libhowardhinnant-date-dev
   shellcheck python3 python3-yaml help2man librsvg2-bin
+  # the Slurm lab's site emulation (tests/slurm/site/): Lmod for the sites'
+  # modules, spank.h for the uenv stand-in, PMIx for srun --mpi=pmix (Alps's
+  # Container Engine jobs); python3-torch: installed by the suites that train
+  lmod libslurm-dev libpmix2 libpmix-dev
   # the fuzz targets (scripts/fuzz): clang with libFuzzer and its sanitizer
   # runtimes, and llvm-symbolizer for readable stacks
   clang-14 libclang-rt-14-dev llvm-14

@@ -9,6 +9,9 @@
 #
 # Then, e.g.:  eval "$(tests/slurm/lab.sh env /tmp/lab lumi)"; sinfo
 #
+# Each site's node software is emulated under DIR/sw/SITE (make_sw.py):
+# `. DIR/sw/SITE/init.sh` gives a shell the site's login environment.
+#
 # Every process started is recorded in DIR/pids and `stop` kills only those.
 # Needs root (slurmd runs jobs as their user) and $MLSUB or build/mlsub.
 set -euo pipefail
@@ -71,8 +74,21 @@ start)
       <"$dir/systems.json" >"$dir/systems.sel.json"
     mv "$dir/systems.sel.json" "$dir/systems.json"
   fi
-  sites=$(/usr/bin/python3 "$here/labconf.py" "$dir" "$base_port" <"$dir/systems.json")
+  # The stand-in for Alps's uenv and Container Engine SPANK options, built
+  # against Debian's libslurm-dev (slurm/spank.h).
+  if [ ! -f /usr/include/slurm/spank.h ] || ! command -v gcc >/dev/null; then
+    (cd "$repo" && . scripts/deps.sh && mlsub_install_deps libslurm-dev gcc)
+  fi
+  mkdir -p "$dir/spank"
+  gcc -shared -fPIC -O2 -Wall -Wno-format-truncation -o "$dir/spank/uenv_lab.so" \
+    "$here/site/uenv_spank.c" || die "cannot build the SPANK stand-in"
+  sites=$(MLSUB_LAB_SPANK=$dir/spank/uenv_lab.so /usr/bin/python3 "$here/labconf.py" "$dir" "$base_port" \
+    <"$dir/systems.json")
   [ -n "$sites" ] || die "no systems to start"
+  # Each site's node software (modules, container runtime, uenvs, the host
+  # python3 without torch): tests/slurm/site/make_sw.py.
+  # shellcheck disable=SC2086 # one word per site
+  /usr/bin/python3 "$here/site/make_sw.py" "$dir" $sites || die "cannot write the site software"
   for site in $sites; do
     conf=$dir/$site/slurm.conf
     start_bg "$dir/$site/slurmctld.out" slurmctld -D -i -f "$conf"

@@ -125,8 +125,24 @@ def write_site(root, system, port, real_count):
         "MinJobAge=300",
         "JobCompType=jobcomp/filetxt",
         f"JobCompLoc={site}/jobcomp.txt",
-        "",
+        # Job ids of their own per site and per lab: scripts derive
+        # MASTER_PORT from the job id, and every lab on this machine shares
+        # 127.0.0.1, so two labs counting from 1 collide on the port.
+        f"FirstJobId={1 + ((port - 10000) // 20) % 400 * 50}",
+        # Node-local temporary space per node (all nodes share this
+        # machine's /tmp): srun --mpi=pmix makes its client directories
+        # there, named by job and step only.
+        f"TmpFS={site}/tmp-%n",
     ]
+    spank = os.environ.get("MLSUB_LAB_SPANK")
+    if spank and uses_spank(system):
+        # Alps: uenv (--uenv, --view) and the Container Engine
+        # (--environment) are SPANK options; the lab's stand-in plugin takes
+        # them (tests/slurm/site/uenv_spank.c).
+        conf.append(f"PlugStackConfig={site}/plugstack.conf")
+        with open(os.path.join(site, "plugstack.conf"), "w") as f:
+            f.write(f"required {spank} root={root}/sw/{name}\n")
+    conf.append("")
     gres = ["AutoDetect=off"]
     nodes_of_type = {}
     def local_disk(t):
@@ -145,15 +161,24 @@ def write_site(root, system, port, real_count):
     dshape = (f"CPUs={default['cores']} RealMemory={megabytes(default['memory'])} "
               f"Gres=gpu:{default['gpu_type']}:{default['gpus']}{local_disk(default)}")
     for i, node in enumerate(real):
-        conf.append(f"NodeName={node} {dshape} NodeAddr=127.0.0.1 Port={port + 2 + i} Weight=1")
+        os.makedirs(os.path.join(site, f"tmp-{node}"), exist_ok=True)
+        # Feature lab_real: suites that must not land on a CLOUD node (no
+        # slurmd: the job would wait in CONFIGURING) ask for it.
+        conf.append(f"NodeName={node} {dshape} NodeAddr=127.0.0.1 Port={port + 2 + i} Weight=1 "
+                    "Features=lab_real")
         devs = []
         for g in range(default["gpus"]):
             dev = os.path.join(site, "dev", f"{node}-gpu{g}")
             if not os.path.exists(dev):
                 os.mknod(dev, 0o666 | 0o020000, os.makedev(1, 3))  # a copy of /dev/null
             devs.append(dev)
+        # The variable Slurm sets for the job's GPUs, as on the site:
+        # ROCR_VISIBLE_DEVICES for AMD GPUs (LUMI), CUDA_VISIBLE_DEVICES for
+        # NVIDIA ones (gres.conf Flags, Slurm 21.08 and later).
+        env_flag = "amd_gpu_env" if default.get("gpu_vendor") == "amd" else "nvidia_gpu_env"
         for dev in devs:
-            gres.append(f"NodeName={node} Name=gpu Type={default['gpu_type']} File={dev}")
+            gres.append(f"NodeName={node} Name=gpu Type={default['gpu_type']} File={dev} "
+                        f"Flags={env_flag}")
         if default.get("local_disk"):
             d = default["local_disk"]
             gres.append(f"NodeName={node} Name={d['gres']} Count={megabytes(d['max']) // 1024}")
@@ -182,6 +207,12 @@ def write_site(root, system, port, real_count):
         f.write("".join(f"{n} {port + 2 + i}\n" for i, n in enumerate(real)))
     with open(os.path.join(site, "port"), "w") as f:
         f.write(f"{port}\n")
+
+
+def uses_spank(system):
+    """CSCS's Alps systems take uenv and Container Engine options (the
+    catalogue's `family: alps`)."""
+    return system.get("family") == "alps"
 
 
 def job_submit_lua(system):
