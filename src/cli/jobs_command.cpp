@@ -156,7 +156,9 @@ Command setup_status_command(CLI::App& root, const GlobalOptions&) {
       "  mlsub status\n"
       "  mlsub status 123456 --json\n"
       "\n"
-      "Uses squeue, and scontrol show job for jobs squeue no longer lists.");
+      "Without job ids: your queue (one squeue --me), the jobs mlsub submitted, joined to\n"
+      "the journal read from its end. With ids: squeue, and scontrol show job for jobs\n"
+      "squeue no longer lists.");
   return Command{app, [options]() { return run_status(*options); }};
 }
 
