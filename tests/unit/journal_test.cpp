@@ -1,11 +1,16 @@
 #include <catch2/catch.hpp>
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
 #include <fstream>
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
+#include <thread>
 
 #include "mlsub/journal.hpp"
 #include "mlsub/submit.hpp"
@@ -241,4 +246,33 @@ TEST_CASE("finding one job parses its line only, and reads no more of the file t
   // A line in another key order or spacing (a hand edit) is still found.
   std::ofstream(journal.path(), std::ios::app) << R"({"folder": "/hand", "job_id" : "77"})" << "\n";
   CHECK(journal.find("77").value()->folder == "/hand");
+}
+
+TEST_CASE("pruning under the journal's lock loses no line of a submit waiting for it") {
+  const test::TempDir tmp;
+  const Journal journal((tmp.path() / "jobs.jsonl").string());
+  write_journal(journal, 50);
+  // The pruner holds the lock (as flock(1) in docs/guides/monitoring.md)...
+  const int held = open(journal.path().c_str(), O_RDONLY | O_CLOEXEC);
+  REQUIRE(held >= 0);
+  REQUIRE(flock(held, LOCK_EX) == 0);
+  // ...while a submit appends: it opens the file and waits for the lock.
+  bool appended = false;  // Catch's assertions are for the main thread only
+  std::thread submit([&journal, &appended] { appended = journal.append(record("777")).has_value(); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  // The pruner keeps the last 10 lines in a new file, moves it into
+  // place, and lets go.
+  {
+    std::ofstream kept(journal.path() + ".new");
+    for (int i = 41; i <= 50; ++i) {
+      kept << nlohmann::json(record(std::to_string(9000000 + i))).dump() << "\n";
+    }
+  }
+  std::filesystem::rename(journal.path() + ".new", journal.path());
+  flock(held, LOCK_UN);
+  close(held);
+  submit.join();
+  CHECK(appended);
+  CHECK(journal.find("777").value());
+  CHECK(journal.recent(100).value().size() == 11);
 }
