@@ -4,7 +4,9 @@
 
 #include <cstddef>
 #include <functional>
+#include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -38,6 +40,19 @@ void from_json(const nlohmann::json& j, JobRecord& r);
 /// crash mid-write on a file system without O_APPEND atomicity, a hand edit).
 std::optional<JobRecord> parse_job_record(std::string_view line);
 
+/// What one read of the journal cost: how much of the file it read, how
+/// many lines it saw and how many of them it parsed as JSON.
+struct JournalReadStats {
+  std::size_t bytes = 0;
+  std::size_t lines = 0;
+  std::size_t parsed = 0;
+};
+
+/// The journal grows by one line per submitted job and is never rewritten
+/// by mlsub. Everything that looks jobs up reads it from its end and parses
+/// only the lines of the jobs it wants, so its size costs a lookup nothing
+/// until the lookup reaches back that far (docs/guides/monitoring.md says
+/// how to prune it).
 class Journal {
  public:
   explicit Journal(std::string path) : m_path(std::move(path)) {}
@@ -61,12 +76,21 @@ class Journal {
   /// parses only lines that hold the id.
   Expected<std::optional<JobRecord>> find(std::string_view job_id) const;
 
+  /// The latest record of each of `job_ids` that the journal holds. Reads
+  /// from the end of the file, parses only the lines of those jobs, and
+  /// stops as soon as every one is found.
+  Expected<std::map<std::string, JobRecord>> find_all(const std::set<std::string>& job_ids) const;
+
   /// The `count` most recent records, newest first, read from the end of
   /// the file.
   Expected<std::vector<JobRecord>> recent(std::size_t count) const;
 
+  /// What the last read (read, find, find_all, recent) cost.
+  const JournalReadStats& last_read() const { return m_stats; }
+
  private:
   std::string m_path;
+  mutable JournalReadStats m_stats;
 };
 
 }  // namespace mlsub

@@ -7,6 +7,8 @@
 // files through the journal and its folder is job_samples.cpp.
 
 #include <filesystem>
+#include <memory>
+#include <utility>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -26,28 +28,34 @@ struct GpuSample {
   double power_w = 0;
 };
 
-/// Every reading of one GPU, in file order.
-struct GpuSeries {
-  std::string node;
-  int index = 0;
-  std::vector<GpuSample> samples;
+/// A percentage as the report prints it (a whole number). Every rule that
+/// judges a printed percentage (the verdict, the advice, the GPUs that
+/// stand out) judges this number, so the two always agree.
+int shown_percent(double percent);
+
+/// Utilisation over time in at most `k_bins` bins of equal width, for the
+/// pictures: a fixed size however long the job ran. Bins start `width`
+/// seconds wide; when a reading falls past the last bin, neighbouring bins
+/// are merged in pairs and the width doubles.
+class UtilizationSeries {
+ public:
+  static constexpr std::size_t k_bins = 200;
+  /// A reading `seconds` after the GPU's first (NaN counts as 0: no kernel).
+  void add(double seconds, double utilization);
+  double bin_width() const { return m_width; }
+  /// The bins that hold readings: (middle of the bin in seconds, mean).
+  std::vector<std::pair<double, double>> points() const;
+  /// The means of the bins that hold readings, in time order.
+  std::vector<double> values() const;
+
+ private:
+  struct Bin {
+    float sum = 0;
+    float count = 0;
+  };
+  double m_width = 1;
+  std::vector<Bin> m_bins;
 };
-
-/// What a samples file held: one series per GPU, and how many lines were
-/// not readings (a line cut short by a kill, garbage).
-struct ParsedSamples {
-  std::vector<GpuSeries> gpus;
-  int skipped_lines = 0;
-};
-
-/// Reads a file the monitor wrote, either format; the header line says
-/// which (a file may repeat it: a requeued job appends). An error only
-/// when no header of either kind is found.
-Expected<ParsedSamples> parse_samples(std::string_view text, const std::string& node);
-
-/// "2026/11/23 15:02:11.123" (nvidia-smi's timestamp) as seconds since the
-/// epoch, read as UTC; NaN if it is not one.
-double parse_nvidia_timestamp(std::string_view text);
 
 struct GpuStats {
   std::string node;
@@ -61,11 +69,71 @@ struct GpuStats {
   double energy_wh = 0;          // power integrated over time (trapezoids)
   double mean_power_w = 0;       // mean of the readings
   bool has_power = false;        // the tool gave any power reading
-  std::vector<double> times;        // seconds since the job's first reading
-  std::vector<double> utilization;  // the readings, for the pictures
+  UtilizationSeries series;      // for the pictures
 };
 
-GpuStats gpu_stats(const GpuSeries& series);
+/// Folds one GPU's readings, in file order, into its statistics: running
+/// sums, peaks, energy and a fixed-size series, so memory does not grow
+/// with the readings. Energy: trapezoids between readings, leaving out a
+/// gap more than ten times the usual step (a requeued job waiting in the
+/// queue); the usual step is the median of the steps, kept as a histogram
+/// of steps in buckets 1/16 of an octave wide.
+class GpuAccumulator {
+ public:
+  GpuAccumulator(std::string node, int index);
+  void add(const GpuSample& s);
+  GpuStats finish() const;
+
+ private:
+  struct Steps {
+    int key = 0;  // log2 of the step, in 1/16 octaves
+    long count = 0;
+    double seconds = 0;  // sum of the steps
+    double joules = 0;   // energy over these steps
+  };
+  GpuStats m_stats;
+  double m_first = 0;
+  GpuSample m_last;
+  double m_util_sum = 0, m_power_sum = 0;
+  long m_util_n = 0, m_power_n = 0;
+  std::vector<Steps> m_steps;
+};
+
+/// One node's samples: a GpuStats per GPU (by index), and how many lines
+/// were not readings (a line cut short by a kill, garbage).
+struct NodeSamples {
+  std::vector<GpuStats> gpus;
+  int skipped_lines = 0;
+};
+
+/// Reads a file the monitor wrote, either format, a line at a time; the
+/// header line says which (a file may repeat it: a requeued job appends).
+/// finish() is an error only when no header of either kind was seen.
+class SamplesParser {
+ public:
+  explicit SamplesParser(std::string node);
+  ~SamplesParser();
+  SamplesParser(const SamplesParser&) = delete;
+  SamplesParser& operator=(const SamplesParser&) = delete;
+  /// One line without its newline; `complete` is false for a last line
+  /// that had none (cut short).
+  void line(std::string_view line, bool complete);
+  Expected<NodeSamples> finish();
+
+ private:
+  struct State;
+  std::unique_ptr<State> m_state;
+};
+
+/// The samples in `text` (a whole file in memory).
+Expected<NodeSamples> parse_samples(std::string_view text, const std::string& node);
+
+/// The samples file at `path`, streamed (memory does not grow with it).
+Expected<NodeSamples> read_samples_file(const std::filesystem::path& path, const std::string& node);
+
+/// "2026/11/23 15:02:11.123" (nvidia-smi's timestamp) as seconds since the
+/// epoch, read as UTC; NaN if it is not one.
+double parse_nvidia_timestamp(std::string_view text);
 
 /// What the report needs besides the samples (from plan.json when there).
 struct ReportContext {
@@ -79,10 +147,11 @@ struct ReportContext {
 
 struct JobStats {
   int gpus = 0;
+  int nodes = 0;
   double gpu_hours = 0;
   double energy_wh = 0;
   double mean_utilization = 0;  // mean over GPUs
-  std::string verdict;          // good, fair, poor
+  std::string verdict;          // good (80 % or more), fair (50 % or more), poor; of the shown mean
 };
 
 JobStats job_stats(const std::vector<GpuStats>& gpus);
@@ -95,12 +164,40 @@ struct Advice {
 std::vector<Advice> advise(const std::vector<GpuStats>& gpus, const JobStats& job,
                            const ReportContext& context);
 
+/// What makes a GPU stand out in a large job's report.
+struct GpuFlags {
+  bool idle = false;         // mean utilisation under 10 %
+  bool starved = false;      // 10 % or more, but under 50 %: waiting for data
+  bool memory_full = false;  // peak memory 95 % or more of the GPU's
+  bool any() const { return idle || starved || memory_full; }
+};
+GpuFlags gpu_flags(const GpuStats& gpu);
+
+/// One node's GPUs together.
+struct NodeSummary {
+  std::string node;
+  int gpus = 0;
+  double mean_utilization = 0;      // mean over its GPUs
+  double lowest_utilization = 0;    // its least busy GPU's mean
+  double peak_memory_mib = 0;       // its fullest GPU's
+  double memory_total_mib = 0;
+  double energy_wh = 0;
+  bool has_power = false;
+  std::vector<double> utilization;  // the mean of its GPUs' series, for a sparkline
+};
+
+/// One summary per node, in the order the GPUs come (by node).
+std::vector<NodeSummary> node_summaries(const std::vector<GpuStats>& gpus);
+
 /// Values 0..100 as `width` block characters (▁..█), resampled by mean;
 /// `ascii` uses " .:-=+*#" instead.
 std::string sparkline(const std::vector<double>& values, int width, bool ascii);
 
-/// A line chart of utilisation over time, one line per GPU, as a
-/// standalone SVG document.
+/// A chart of utilisation over time as a standalone SVG document: one line
+/// per GPU up to `k_chart_lines` GPUs; for more, the band from the least to
+/// the most busy GPU and the median over the GPUs, per time slice. Its size
+/// and its legend do not grow with the GPUs.
+constexpr std::size_t k_chart_lines = 8;
 std::string utilization_svg(const std::vector<GpuStats>& gpus, const std::string& title);
 
 /// Everything mlsub report shows about one job.

@@ -28,6 +28,12 @@ struct JobState {
   std::optional<int> exit_code;  // once finished: the batch script's exit status
 };
 
+/// A job in the queue, with the comment it was submitted with.
+struct QueuedJob {
+  JobState state;
+  std::string comment;
+};
+
 /// What sbatch answered: the job id, and the cluster when it names one.
 struct Submitted {
   std::string job_id;
@@ -53,13 +59,21 @@ class SlurmClient {
   virtual Expected<std::string> test_only(const std::string& script, const SubmitFlags& flags) = 0;
   /// The jobs among `ids` that Slurm still schedules (pending, running,
   /// completing); ids it does not list are left out.
+  /// Asks about at most `k_squeue_ids` ids per squeue (the list is one
+  /// argument; Linux limits one to 128 KiB).
   virtual Expected<std::vector<JobState>> queued(const std::vector<std::string>& ids) = 0;
+  /// Every job of this user that Slurm still schedules, with its comment
+  /// (`squeue --me`): one question, however many jobs were ever submitted.
+  virtual Expected<std::vector<QueuedJob>> mine() = 0;
   /// `scontrol show job`: nullopt (not an error) when Slurm has forgotten it.
   virtual Expected<std::optional<JobState>> show(const std::string& id) = 0;
   virtual Expected<void> cancel(const std::string& id) = 0;
   /// The unfinished job whose comment is `comment`, if there is one.
   virtual Expected<std::optional<std::string>> find_by_comment(const std::string& comment) = 0;
 };
+
+/// How many job ids one squeue --jobs is given at most.
+constexpr std::size_t k_squeue_ids = 1000;
 
 /// The client that runs Slurm's commands, each limited to `timeout`.
 std::unique_ptr<SlurmClient> make_slurm_client(std::chrono::milliseconds timeout);
@@ -100,5 +114,10 @@ std::string slurm_message(std::string_view text);
 
 /// Slurm job ids are digits, or digits_digits for an array task.
 bool is_job_id(std::string_view text);
+
+/// The job an id as squeue prints it belongs to: "123" for "123",
+/// "123_4", "123_[5-9%2]" (array tasks) and "123+0" (a heterogeneous
+/// job's component).
+std::string_view base_job_id(std::string_view squeue_id);
 
 }  // namespace mlsub

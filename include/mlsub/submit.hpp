@@ -89,6 +89,26 @@ Expected<JobState> wait_for_job(SlurmClient& slurm, const std::string& job_id,
                                 std::chrono::milliseconds poll,
                                 const std::function<void(const JobState&)>& progress);
 
+/// A job as Slurm sees it now, with its journal record when the journal
+/// holds it.
+struct JobStatus {
+  JobState state;
+  std::optional<JobRecord> record;
+};
+
+/// The journal's jobs that Slurm still schedules. One `squeue --me` (the
+/// user's queue, not the journal's history), then the journal read from its
+/// end for just the queued jobs mlsub submitted (their comment starts
+/// "mlsub:"; an array task or a heterogeneous job's component by its job's
+/// id), stopping when each is found. Queued jobs the journal does not hold
+/// are left out. The cost follows the queue, not the journal's size.
+Expected<std::vector<JobStatus>> unfinished_jobs(SlurmClient& slurm, const Journal& journal);
+
+/// The named jobs, each from squeue, else scontrol (UNKNOWN when Slurm has
+/// forgotten it), with its journal record found from the journal's end.
+Expected<std::vector<JobStatus>> jobs_status(SlurmClient& slurm, const Journal& journal,
+                                             const std::vector<std::string>& ids);
+
 /// The job's output file from its journal record: Slurm's --output pattern
 /// filled in. A usage error when the journal does not hold the job.
 Expected<std::string> job_output_file(const Journal& journal, const std::string& job_id);

@@ -50,7 +50,7 @@ _mlsub() {
     check) words="--system --format --json --strict --ignore --explain --help" ;;
     status) words="--json --help" ;;
     logs) words="--follow --help" ;;
-    report) words="--json --svg --html --ascii --help" ;;
+    report) words="--json --all --svg --html --ascii --help" ;;
     doctor) words="--json --help" ;;
     systems) words="--json --names --help" ;;
     completion) words="bash" ;;

@@ -5,7 +5,6 @@
 
 #include <chrono>
 #include <fmt/format.h>
-#include <map>
 #include <nlohmann/json.hpp>
 
 #include "commands.hpp"
@@ -34,99 +33,51 @@ struct StatusOptions {
   bool json = false;
 };
 
-// The journal's records by job id (the latest of each).
-Expected<std::map<std::string, JobRecord>> journal_records(const Journal& journal) {
-  std::map<std::string, JobRecord> records;
-  auto skipped = journal.read([&records](const JobRecord& r) {
-    records.insert_or_assign(r.job_id, r);
-    return true;
-  });
-  if (!skipped) {
-    return tl::unexpected(skipped.error());
-  }
-  if (*skipped > 0) {
-    print_warning(fmt::format("{} line(s) of the journal {} are not valid and were skipped",
-                              *skipped, journal.path()));
-  }
-  return records;
-}
-
-// The named jobs, or (none named) the journal's jobs Slurm still schedules.
-Expected<std::vector<JobState>> states_of(SlurmClient& slurm, const std::vector<std::string>& ids,
-                                          const std::map<std::string, JobRecord>& records) {
-  if (ids.empty()) {
-    std::vector<std::string> all;
-    for (const auto& entry : records) {
-      all.push_back(entry.first);
-    }
-    return slurm.queued(all);
-  }
-  std::vector<JobState> states;
-  for (const auto& id : ids) {
-    auto s = job_state(slurm, id);
-    if (!s) {
-      return tl::unexpected(s.error());
-    }
-    states.push_back(s->value_or(
-        JobState{id, "UNKNOWN", "Slurm no longer knows this job", "", "", std::nullopt}));
-  }
-  return states;
-}
-
-void print_status_json(const std::vector<JobState>& states,
-                       const std::map<std::string, JobRecord>& records) {
+void print_status_json(const std::vector<JobStatus>& jobs) {
   nlohmann::json out = nlohmann::json::array();
-  for (const auto& s : states) {
-    const auto r = records.find(s.job_id);
+  for (const auto& [s, r] : jobs) {
     out.push_back({{"job_id", s.job_id},
                    {"state", s.state},
                    {"reason", s.reason},
                    {"elapsed", s.elapsed},
                    {"nodes", s.nodes},
                    {"exit_code", s.exit_code ? nlohmann::json(*s.exit_code) : nlohmann::json()},
-                   {"system", r != records.end() ? r->second.system : ""},
-                   {"folder", r != records.end() ? r->second.folder : ""}});
+                   {"system", r ? r->system : ""},
+                   {"folder", r ? r->folder : ""}});
   }
   fmt::print("{}\n", out.dump(2));
 }
 
-void print_status_table(const std::vector<JobState>& states,
-                        const std::map<std::string, JobRecord>& records) {
+void print_status_table(const std::vector<JobStatus>& jobs) {
   Table table({"JOBID", "SYSTEM", "STATE", "REASON", "ELAPSED", "NODES", "FOLDER"});
-  for (const auto& s : states) {
-    const auto r = records.find(s.job_id);
-    const bool known = r != records.end();
-    table.add({s.job_id, known ? r->second.system : "-",
+  for (const auto& [s, r] : jobs) {
+    table.add({s.job_id, r ? r->system : "-",
                s.exit_code ? fmt::format("{} (exit {})", s.state, *s.exit_code) : s.state,
                s.reason, s.elapsed.empty() ? "-" : s.elapsed, s.nodes.empty() ? "-" : s.nodes,
-               known ? r->second.folder : "-"});
+               r ? r->folder : "-"});
   }
   fmt::print("{}", table.str());
 }
 
 int run_status(const StatusOptions& o) {
-  const Journal journal(Journal::default_path());
-  auto records = journal_records(journal);
-  if (!records) {
-    return fail_with(records.error());
-  }
   for (const auto& id : o.ids) {
     if (!is_job_id(id)) {
       return bad_id(id);
     }
   }
+  const Journal journal(Journal::default_path());
   auto slurm = make_slurm_client(k_timeout);
-  auto states = states_of(*slurm, o.ids, *records);
-  if (!states) {
-    return fail_with(states.error());
+  auto jobs = o.ids.empty() ? unfinished_jobs(*slurm, journal) : jobs_status(*slurm, journal, o.ids);
+  if (!jobs) {
+    return fail_with(jobs.error());
   }
   if (o.json) {
-    print_status_json(*states, *records);
-  } else if (states->empty()) {
+    print_status_json(*jobs);
+  } else if (jobs->empty()) {
     fmt::print("No unfinished jobs from the journal {} (mlsub status JOBID shows any job).\n",
                journal.path());
   } else {
-    print_status_table(*states, *records);
+    print_status_table(*jobs);
   }
   return k_exit_ok;
 }
@@ -205,7 +156,9 @@ Command setup_status_command(CLI::App& root, const GlobalOptions&) {
       "  mlsub status\n"
       "  mlsub status 123456 --json\n"
       "\n"
-      "Uses squeue, and scontrol show job for jobs squeue no longer lists.");
+      "Without job ids: your queue (one squeue --me), the jobs mlsub submitted, joined to\n"
+      "the journal read from its end. With ids: squeue, and scontrol show job for jobs\n"
+      "squeue no longer lists.");
   return Command{app, [options]() { return run_status(*options); }};
 }
 

@@ -1,8 +1,10 @@
 // mlsub report: what the GPU monitor saw during a job, with advice and a
 // picture. The numbers come from mlsub/report.hpp; this file prints them.
 
+#include <algorithm>
 #include <clocale>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <langinfo.h>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -10,6 +12,7 @@
 #include "commands.hpp"
 #include "exit_codes.hpp"
 #include "mlsub/file.hpp"
+#include "mlsub/job_folder.hpp"
 #include "mlsub/journal.hpp"
 #include "mlsub/report.hpp"
 #include "output.hpp"
@@ -18,9 +21,20 @@
 namespace mlsub::cli {
 namespace {
 
+// A job with more GPUs than this gets a summary per node and the GPUs that
+// stand out, not a row per GPU (--all prints every row).
+constexpr std::size_t k_gpu_rows = 16;
+// Node rows: every node up to this many; else the least busy half of it.
+constexpr std::size_t k_node_rows = 32;
+// GPUs that stand out, listed at most.
+constexpr std::size_t k_standout_rows = 24;
+// Lines of the GPUs' own energy counters' text.
+constexpr std::size_t k_counter_lines = 10;
+
 struct ReportOptions {
   std::string target;
   bool json = false;
+  bool all = false;
   bool ascii = false;
   std::string svg;
   std::string html;
@@ -51,6 +65,20 @@ Expected<void> write_chart(const JobReport& r, const ReportOptions& o) {
                                         r.job_id, svg.substr(svg.find("<svg"))));
 }
 
+std::vector<std::string> flag_words(const GpuFlags& f) {
+  std::vector<std::string> out;
+  if (f.idle) {
+    out.emplace_back("idle");
+  }
+  if (f.starved) {
+    out.emplace_back("starved");
+  }
+  if (f.memory_full) {
+    out.emplace_back("memory-full");
+  }
+  return out;
+}
+
 nlohmann::json to_json(const GpuStats& g) {
   const auto if_power = [&g](double v) { return g.has_power ? nlohmann::json(v) : nlohmann::json(); };
   return {{"node", g.node},
@@ -62,19 +90,19 @@ nlohmann::json to_json(const GpuStats& g) {
           {"peak_memory_mib", g.peak_memory_mib},
           {"memory_total_mib", g.memory_total_mib},
           {"energy_wh", if_power(g.energy_wh)},
-          {"mean_power_w", if_power(g.mean_power_w)}};
+          {"mean_power_w", if_power(g.mean_power_w)},
+          {"stands_out", flag_words(gpu_flags(g))}};
 }
 
+// The GPUs are written one at a time, so a job of thousands of GPUs needs
+// no JSON tree of them all.
 void print_json(const JobReport& r) {
   nlohmann::json j;
   j["job_id"] = r.job_id;
   j["folder"] = r.folder.string();
   j["system"] = r.context.system;
-  j["gpus"] = nlohmann::json::array();
-  for (const auto& g : r.gpus) {
-    j["gpus"].push_back(to_json(g));
-  }
   j["job"] = {{"gpus", r.job.gpus},
+              {"nodes", r.job.nodes},
               {"gpu_hours", r.job.gpu_hours},
               {"energy_wh", r.job.energy_wh},
               {"mean_utilization", r.job.mean_utilization},
@@ -86,39 +114,159 @@ void print_json(const JobReport& r) {
   j["energy_counter"] = r.energy_counter_text.empty() ? nlohmann::json()
                                                       : nlohmann::json(r.energy_counter_text);
   j["skipped_lines"] = r.skipped_lines;
-  fmt::print("{}\n", j.dump(2));
-}
-
-void print_table(const JobReport& r, bool ascii) {
-  Table table({"node", "gpu", "mean", "peak", "peak mem GiB", "energy Wh", "avg W",
-               "utilisation over time"});
-  for (const auto& g : r.gpus) {
-    table.add({g.node, std::to_string(g.index), fmt::format("{:.0f} %", g.mean_utilization),
-               fmt::format("{:.0f} %", g.peak_utilization),
-               g.memory_total_mib > 0
-                   ? fmt::format("{} / {}", gib(g.peak_memory_mib), gib(g.memory_total_mib))
-                   : gib(g.peak_memory_mib),
-               g.has_power ? fmt::format("{:.1f}", g.energy_wh) : "-",
-               g.has_power ? fmt::format("{:.0f}", g.mean_power_w) : "-",
-               sparkline(g.utilization, 40, ascii)});
+  std::string head = j.dump(2);
+  head.erase(head.rfind('}'));  // "...\n}" -> "...\n"
+  while (!head.empty() && head.back() == '\n') {
+    head.pop_back();
   }
-  fmt::print("{}\n", table.str("  "));
+  fmt::print("{},\n  \"gpus\": [", head);
+  for (std::size_t i = 0; i < r.gpus.size(); ++i) {
+    fmt::print("{}\n    {}", i ? "," : "", to_json(r.gpus[i]).dump());
+  }
+  fmt::print("{}]\n}}\n", r.gpus.empty() ? "" : "\n  ");
 }
 
-void print_text(const JobReport& r, bool ascii) {
-  fmt::print("{}\n\n", title_of(r));
-  print_table(r, ascii);
-  fmt::print("Job: {} GPU(s), {:.2f} GPU-hours, {:.1f} Wh, mean utilisation {:.0f} %: {}\n",
-             r.job.gpus, r.job.gpu_hours, r.job.energy_wh, r.job.mean_utilization, r.job.verdict);
+std::string memory_cell(double peak, double total) {
+  return total > 0 ? fmt::format("{} / {}", gib(peak), gib(total)) : gib(peak);
+}
+
+void print_gpu_table(const std::vector<const GpuStats*>& gpus, bool ascii, bool why) {
+  // The sparkline last: the table pads by bytes, and its blocks are three.
+  std::vector<std::string> heading = {"node", "gpu", "mean", "peak", "peak mem GiB", "energy Wh",
+                                      "avg W"};
+  if (why) {
+    heading.emplace_back("stands out");
+  }
+  heading.emplace_back("utilisation over time");
+  Table table(heading);
+  for (const GpuStats* g : gpus) {
+    std::vector<std::string> row = {
+        g->node, std::to_string(g->index), fmt::format("{} %", shown_percent(g->mean_utilization)),
+        fmt::format("{} %", shown_percent(g->peak_utilization)),
+        memory_cell(g->peak_memory_mib, g->memory_total_mib),
+        g->has_power ? fmt::format("{:.1f}", g->energy_wh) : "-",
+        g->has_power ? fmt::format("{:.0f}", g->mean_power_w) : "-"};
+    if (why) {
+      row.push_back(fmt::format("{}", fmt::join(flag_words(gpu_flags(*g)), ", ")));
+    }
+    row.push_back(sparkline(g->series.values(), 40, ascii));
+    table.add(std::move(row));
+  }
+  fmt::print("{}", table.str("  "));
+}
+
+// Large jobs: the nodes' spread, and a row per node (the least busy ones
+// when there are many).
+void print_nodes(const JobReport& r, bool ascii) {
+  auto nodes = node_summaries(r.gpus);
+  std::vector<double> means;
+  for (const auto& n : nodes) {
+    means.push_back(n.mean_utilization);
+  }
+  std::sort(means.begin(), means.end());
+  fmt::print("Nodes: {}; mean utilisation per node: lowest {} %, median {} %, highest {} %\n",
+             nodes.size(), shown_percent(means.front()), shown_percent(means[means.size() / 2]),
+             shown_percent(means.back()));
+  std::size_t shown = nodes.size();
+  if (nodes.size() > k_node_rows) {
+    shown = k_node_rows / 2;
+    std::stable_sort(nodes.begin(), nodes.end(), [](const NodeSummary& a, const NodeSummary& b) {
+      return a.mean_utilization < b.mean_utilization;
+    });
+    fmt::print("The {} least busy nodes:\n", shown);
+  }
+  Table table({"node", "gpus", "mean", "least busy GPU", "peak mem GiB", "energy Wh",
+               "utilisation over time"});
+  for (std::size_t i = 0; i < shown; ++i) {
+    const auto& n = nodes[i];
+    table.add({n.node, std::to_string(n.gpus), fmt::format("{} %", shown_percent(n.mean_utilization)),
+               fmt::format("{} %", shown_percent(n.lowest_utilization)),
+               memory_cell(n.peak_memory_mib, n.memory_total_mib),
+               n.has_power ? fmt::format("{:.1f}", n.energy_wh) : "-",
+               sparkline(n.utilization, 40, ascii)});
+  }
+  fmt::print("{}", table.str("  "));
+  if (shown < nodes.size()) {
+    fmt::print("  ... and {} busier nodes\n", nodes.size() - shown);
+  }
+}
+
+// Large jobs: how many GPUs are idle, starved or memory-full, and the
+// first of them, idle first.
+void print_standouts(const JobReport& r, bool ascii) {
+  std::vector<const GpuStats*> out;
+  int idle = 0, starved = 0, full = 0;
+  for (const auto& g : r.gpus) {
+    const GpuFlags f = gpu_flags(g);
+    idle += f.idle;
+    starved += f.starved;
+    full += f.memory_full;
+    if (f.any()) {
+      out.push_back(&g);
+    }
+  }
+  if (out.empty()) {
+    fmt::print("GPUs that stand out: none (none idle, starved or with its memory full)\n");
+    return;
+  }
+  fmt::print("GPUs that stand out: {} idle (under 10 %), {} starved (10 to 49 %), {} memory-full "
+             "(95 % or more of its memory)\n",
+             idle, starved, full);
+  std::stable_sort(out.begin(), out.end(), [](const GpuStats* a, const GpuStats* b) {
+    return a->mean_utilization < b->mean_utilization;
+  });
+  const std::size_t listed = std::min(out.size(), k_standout_rows);
+  print_gpu_table({out.begin(), out.begin() + static_cast<long>(listed)}, ascii, true);
+  if (listed < out.size()) {
+    fmt::print("  ... and {} more (mlsub report {} --all lists every GPU)\n", out.size() - listed,
+               r.job_id);
+  }
+}
+
+void print_summary(const JobReport& r) {
+  fmt::print("Job: {} GPU(s){}, {:.2f} GPU-hours, {:.1f} Wh, mean utilisation {} %: {}\n",
+             r.job.gpus, r.job.nodes > 1 ? fmt::format(" on {} nodes", r.job.nodes) : "",
+             r.job.gpu_hours, r.job.energy_wh, shown_percent(r.job.mean_utilization), r.job.verdict);
   fmt::print("Energy is power integrated over the samples (\"-\": the tool gave no power "
              "reading){}.\n",
              r.energy_counter_text.empty() ? "" : "; the GPUs' own counters said");
   std::istringstream lines(r.energy_counter_text);
-  for (std::string line; std::getline(lines, line);) {
-    fmt::print("  {}\n", line);
+  std::size_t n = 0;
+  for (std::string line; std::getline(lines, line); ++n) {
+    if (n < k_counter_lines) {
+      fmt::print("  {}\n", line);
+    }
+  }
+  if (n > k_counter_lines) {
+    fmt::print("  ... {} more lines in {}\n", n - k_counter_lines,
+               JobFolder(r.folder).energy(r.job_id).string());
+  }
+}
+
+// The verdict first; then a row per GPU (small jobs, or --all), or a
+// summary per node and the GPUs that stand out: at most about 90 lines
+// whatever the job's size.
+void print_text(const JobReport& r, bool ascii, bool all) {
+  fmt::print("{}\n\n", title_of(r));
+  print_summary(r);
+  fmt::print("\n");
+  const bool large = r.gpus.size() > k_gpu_rows;
+  if (large) {
+    print_nodes(r, ascii);
+    fmt::print("\n");
+    print_standouts(r, ascii);
+    fmt::print("\n");
+  }
+  if (!large || all) {
+    std::vector<const GpuStats*> every;
+    for (const auto& g : r.gpus) {
+      every.push_back(&g);
+    }
+    print_gpu_table(every, ascii, false);
+    fmt::print("\n");
   }
   if (!r.advice.empty()) {
-    fmt::print("\nAdvice:\n");
+    fmt::print("Advice:\n");
     for (const auto& a : r.advice) {
       fmt::print("- {}\n  because {}\n", a.what, a.why);
     }
@@ -146,7 +294,7 @@ int run_report(const GlobalOptions&, const ReportOptions& o) {
     print_json(*report);
     return k_exit_ok;
   }
-  print_text(*report, o.ascii || !utf8_terminal());
+  print_text(*report, o.ascii || !utf8_terminal(), o.all);
   if (chart) {
     print_note(fmt::format("chart written to {}", o.svg.empty() ? o.html : o.svg));
   }
@@ -164,6 +312,9 @@ Command setup_report_command(CLI::App& root, const GlobalOptions& global) {
       ->required()
       ->type_name("JOBID|FOLDER");
   app->add_flag("--json", options->json, "Print the numbers and advice as JSON");
+  app->add_flag("--all", options->all,
+                "Print a row for every GPU (a job of more than 16 GPUs otherwise gets a summary "
+                "per node and the GPUs that stand out)");
   app->add_option("--svg", options->svg, "Also write a chart of utilisation over time to FILE")
       ->type_name("FILE");
   app->add_option("--html", options->html, "Also write the chart as an HTML page to FILE")
@@ -177,12 +328,15 @@ Command setup_report_command(CLI::App& root, const GlobalOptions& global) {
       "  mlsub report 123456\n"
       "  mlsub report mlsub-jobs/train-20261123-131500 --svg util.svg\n"
       "  mlsub report 123456 --json | jq .job\n"
+      "  mlsub report 123456 --all\n"
       "\n"
       "Reads gpu-JOBID-NODE.csv, which the job script's GPU monitor writes into the job\n"
       "folder (on by default; see mlsub plan --help, --monitor-interval). Mean and peak\n"
       "utilisation, peak memory, energy (power integrated over time, Wh) and mean power\n"
       "per GPU; GPU-hours, energy and a verdict per job (good: 80 % or more, fair: 50 %\n"
-      "or more, poor: less), and advice with the numbers behind it.\n"
+      "or more, poor: less), and advice with the numbers behind it. A job of more than 16\n"
+      "GPUs gets, after its verdict, a summary per node and the GPUs that stand out (idle,\n"
+      "starved, memory-full); --all adds a row for every GPU.\n"
       "Exit codes: 2 usage (unknown job), 7 no samples or unreadable files.");
   return Command{app, [&global, options]() { return run_report(global, *options); }};
 }

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -61,8 +62,9 @@ bool read_at(int fd, std::string& buffer, off_t at) {
 
 // Calls `visit` with each non-empty line from the last to the first,
 // reading the file in blocks from its end, until it returns false.
-Expected<void> lines_from_end(const std::string& path,
+Expected<void> lines_from_end(const std::string& path, JournalReadStats& stats,
                               const std::function<bool(std::string_view)>& visit) {
+  stats = {};
   const Fd f{open(path.c_str(), O_RDONLY | O_CLOEXEC)};
   if (f.fd < 0) {
     if (errno == ENOENT) {
@@ -71,14 +73,16 @@ Expected<void> lines_from_end(const std::string& path,
     return fail(ErrorKind::io, fmt::format("cannot read the journal {}: {}", path, std::strerror(errno)));
   }
   off_t at = lseek(f.fd, 0, SEEK_END);
+  std::string block;
   std::string tail;  // the start of a line is in an earlier block
   while (at > 0) {
     const auto size = static_cast<std::size_t>(std::min<off_t>(at, k_block));
     at -= static_cast<off_t>(size);
-    std::string block(size, '\0');
+    block.assign(size, '\0');
     if (!read_at(f.fd, block, at)) {
       return fail(ErrorKind::io, fmt::format("cannot read the journal {}", path));
     }
+    stats.bytes += size;
     block += tail;
     std::size_t end = block.size();
     while (end > 0) {
@@ -87,17 +91,48 @@ Expected<void> lines_from_end(const std::string& path,
         break;
       }
       const std::string_view line(block.data() + nl + 1, end - nl - 1);
-      if (!line.empty() && !visit(line)) {
-        return {};
+      if (!line.empty()) {
+        ++stats.lines;
+        if (!visit(line)) {
+          return {};
+        }
       }
       end = nl;
     }
-    tail = block.substr(0, end);
+    tail.assign(block, 0, end);
   }
   if (!tail.empty()) {
+    ++stats.lines;
     visit(tail);
   }
   return {};
+}
+
+// The value of "job_id" in a line as mlsub writes it ("job_id":"123"),
+// found without parsing the line; nullopt when the line has no such key
+// in that form (it is then parsed to be sure).
+std::optional<std::string_view> quick_job_id(std::string_view line) {
+  constexpr std::string_view key = "\"job_id\"";
+  auto at = line.find(key);
+  if (at == std::string_view::npos) {
+    return std::nullopt;
+  }
+  at += key.size();
+  while (at < line.size() && (line[at] == ' ' || line[at] == ':')) {
+    ++at;
+  }
+  if (at >= line.size() || line[at] != '"') {
+    return std::nullopt;
+  }
+  const auto close = line.find('"', at + 1);
+  if (close == std::string_view::npos) {
+    return std::nullopt;
+  }
+  const auto id = line.substr(at + 1, close - at - 1);
+  if (id.find('\\') != std::string_view::npos) {
+    return std::nullopt;
+  }
+  return id;
 }
 
 std::string text(const nlohmann::json& j, const char* key) {
@@ -157,17 +192,32 @@ std::string Journal::default_path() {
 Expected<void> Journal::append(const JobRecord& record) const {
   std::error_code ec;
   fs::create_directories(fs::path(m_path).parent_path(), ec);
-  const Fd f{open(m_path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644)};
-  if (f.fd < 0) {
-    return fail(ErrorKind::io, fmt::format("cannot open the journal {}: {}", m_path,
-                                           std::strerror(errno)));
-  }
   const std::string line = nlohmann::json(record).dump() + "\n";
-  if (flock(f.fd, LOCK_EX) != 0 || !write_all(f.fd, line) || fsync(f.fd) != 0) {
-    return fail(ErrorKind::io, fmt::format("cannot write the journal {}: {}", m_path,
-                                           std::strerror(errno)));
+  // Whoever prunes the journal (docs/guides/monitoring.md) replaces the
+  // file under the same lock: a line is written only into the file the
+  // path names once the lock is held.
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    const Fd f{open(m_path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644)};
+    if (f.fd < 0) {
+      return fail(ErrorKind::io, fmt::format("cannot open the journal {}: {}", m_path,
+                                             std::strerror(errno)));
+    }
+    if (flock(f.fd, LOCK_EX) != 0) {
+      break;
+    }
+    struct stat held {};
+    struct stat named {};
+    if (fstat(f.fd, &held) == 0 && stat(m_path.c_str(), &named) == 0 &&
+        (held.st_ino != named.st_ino || held.st_dev != named.st_dev)) {
+      continue;  // replaced while we waited: write into the new file
+    }
+    if (!write_all(f.fd, line) || fsync(f.fd) != 0) {
+      break;
+    }
+    return {};
   }
-  return {};
+  return fail(ErrorKind::io, fmt::format("cannot write the journal {}: {}", m_path,
+                                         std::strerror(errno)));
 }
 
 Expected<int> Journal::read(const std::function<bool(const JobRecord&)>& visit) const {
@@ -179,11 +229,15 @@ Expected<int> Journal::read(const std::function<bool(const JobRecord&)>& visit) 
     }
     return 0;
   }
+  m_stats = {};
   int skipped = 0;
   for (std::string line; std::getline(in, line);) {
+    m_stats.bytes += line.size() + 1;
     if (line.empty()) {
       continue;
     }
+    ++m_stats.lines;
+    ++m_stats.parsed;
     if (auto record = parse_job_record(line)) {
       if (!visit(*record)) {
         break;
@@ -196,19 +250,37 @@ Expected<int> Journal::read(const std::function<bool(const JobRecord&)>& visit) 
 }
 
 Expected<std::optional<JobRecord>> Journal::find(std::string_view job_id) const {
-  const std::string quoted = fmt::format("\"{}\"", job_id);
-  std::optional<JobRecord> found;
-  auto read = lines_from_end(m_path, [&](std::string_view line) {
-    if (line.find(quoted) == std::string_view::npos) {
-      return true;  // cannot be this job's line: not parsed
+  auto found = find_all({std::string(job_id)});
+  if (!found) {
+    return tl::unexpected(found.error());
+  }
+  if (found->empty()) {
+    return std::optional<JobRecord>();
+  }
+  return std::optional<JobRecord>(std::move(found->begin()->second));
+}
+
+Expected<std::map<std::string, JobRecord>> Journal::find_all(
+    const std::set<std::string>& job_ids) const {
+  std::map<std::string, JobRecord> found;
+  if (job_ids.empty()) {
+    m_stats = {};
+    return found;
+  }
+  std::size_t parsed = 0;
+  auto read = lines_from_end(m_path, m_stats, [&](std::string_view line) {
+    const auto quick = quick_job_id(line);
+    if (quick && (job_ids.count(std::string(*quick)) == 0 || found.count(std::string(*quick)) > 0)) {
+      return true;  // not a wanted job, or a later line of it was found: not parsed
     }
+    ++parsed;
     auto record = parse_job_record(line);
-    if (record && record->job_id == job_id) {
-      found = std::move(record);
-      return false;
+    if (record && job_ids.count(record->job_id) > 0 && found.count(record->job_id) == 0) {
+      found.emplace(record->job_id, std::move(*record));
     }
-    return true;
+    return found.size() < job_ids.size();
   });
+  m_stats.parsed = parsed;
   if (!read) {
     return tl::unexpected(read.error());
   }
@@ -218,14 +290,18 @@ Expected<std::optional<JobRecord>> Journal::find(std::string_view job_id) const 
 Expected<std::vector<JobRecord>> Journal::recent(std::size_t count) const {
   std::vector<JobRecord> records;
   if (count == 0) {
+    m_stats = {};
     return records;
   }
-  auto read = lines_from_end(m_path, [&](std::string_view line) {
+  std::size_t parsed = 0;
+  auto read = lines_from_end(m_path, m_stats, [&](std::string_view line) {
+    ++parsed;
     if (auto record = parse_job_record(line)) {
       records.push_back(std::move(*record));
     }
     return records.size() < count;
   });
+  m_stats.parsed = parsed;
   if (!read) {
     return tl::unexpected(read.error());
   }

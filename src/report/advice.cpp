@@ -22,9 +22,9 @@ Advice feed_faster(const JobStats& job, const ReportContext& c) {
                       "DataLoader(num_workers=int(os.environ[\"MLSUB_NUM_WORKERS\"])){}, "
                       "and check the data layout with mlsub doctor DATA_DIR",
                       cpus),
-          fmt::format("mean GPU utilisation is {:.0f} %, under 50 %: the GPUs mostly wait, "
+          fmt::format("mean GPU utilisation is {} %, under 50 %: the GPUs mostly wait, "
                       "usually for the data loader",
-                      job.mean_utilization)};
+                      shown_percent(job.mean_utilization))};
 }
 
 }  // namespace
@@ -38,8 +38,8 @@ std::vector<Advice> advise(const std::vector<GpuStats>& gpus, const JobStats& jo
   // One GPU busy, the others idle: the program drives one GPU only.
   int busy = 0, idle = 0;
   for (const auto& g : gpus) {
-    busy += g.mean_utilization >= 50;
-    idle += g.mean_utilization < 10;
+    busy += shown_percent(g.mean_utilization) >= 50;
+    idle += shown_percent(g.mean_utilization) < 10;
   }
   const bool one_busy = gpus.size() > 1 && busy == 1 && idle == static_cast<int>(gpus.size()) - 1;
   if (one_busy) {
@@ -47,7 +47,7 @@ std::vector<Advice> advise(const std::vector<GpuStats>& gpus, const JobStats& jo
                    "torch.distributed / DDP in the program), not one Python process",
                    fmt::format("one GPU is busy and the other {} are idle (under 10 %)",
                                gpus.size() - 1)});
-  } else if (job.mean_utilization < 50) {
+  } else if (shown_percent(job.mean_utilization) < 50) {
     out.push_back(feed_faster(job, c));
   }
   // Memory far below the GPU's.
@@ -59,11 +59,11 @@ std::vector<Advice> advise(const std::vector<GpuStats>& gpus, const JobStats& jo
   if (total <= 0) {
     total = static_cast<double>(c.gpu_memory_mib);
   }
-  if (total > 0 && peak > 0 && peak < 0.4 * total) {
+  if (total > 0 && peak > 0 && shown_percent(100 * peak / total) < 40) {
     out.push_back({gpus.size() > 1 ? "use a larger batch per GPU, or fewer GPUs"
                                    : "use a larger batch (or a smaller GPU type where the site has one)",
-                   fmt::format("peak GPU memory is {:.1f} GiB of {:.0f} GiB ({:.0f} %)",
-                               peak / 1024, total / 1024, 100 * peak / total)});
+                   fmt::format("peak GPU memory is {:.1f} GiB of {:.0f} GiB ({} %)",
+                               peak / 1024, total / 1024, shown_percent(100 * peak / total))});
   }
   if (!c.efficiency_tool.empty() && !c.job_id.empty()) {
     std::string tool = c.efficiency_tool;

@@ -57,6 +57,9 @@ std::string xml_escape(const std::string& s) {
 
 namespace {
 
+// Characters of a legend entry that fit the right margin (12 px sans-serif).
+constexpr std::size_t k_legend_chars = 22;
+
 // The chart's frame, in pixels.
 struct Frame {
   double width = 800, height = 360, left = 60, right = 170, top = 40, bottom = 50;
@@ -100,24 +103,109 @@ std::string svg_axes(const Frame& f, const std::string& title, double span, bool
   return s;
 }
 
+// A legend entry: a swatch and its words, on the right of the plot, in
+// row `row` (rows are few and fixed: they never leave the picture; words
+// are cut to what the margin holds).
+std::string svg_legend(const Frame& f, std::size_t row, const char* colour, std::string words) {
+  if (words.size() > k_legend_chars) {
+    words = words.substr(0, k_legend_chars - 3) + "...";
+  }
+  const double ly = f.top + 10 + 18.0 * static_cast<double>(row);
+  return fmt::format(
+      "<rect x=\"{:.1f}\" y=\"{:.1f}\" width=\"12\" height=\"12\" fill=\"{}\"/>\n"
+      "<text x=\"{:.1f}\" y=\"{:.1f}\">{}</text>\n",
+      f.left + f.plot_w() + 12, ly - 10, colour, f.left + f.plot_w() + 30, ly, xml_escape(words));
+}
+
+double x_of(const Frame& f, double t, double span) {
+  return f.left + f.plot_w() * std::clamp(t / span, 0.0, 1.0);
+}
+double y_of(const Frame& f, double v) {
+  return f.top + f.plot_h() * (1 - std::clamp(v, 0.0, 100.0) / 100.0);
+}
+
 // One GPU's line and its legend entry.
 std::string svg_series(const Frame& f, const GpuStats& gpu, std::size_t g, double span) {
   static const char* const colours[] = {"#1f77b4", "#ff7f0e", "#2ca02c", "#d62728",
                                         "#9467bd", "#8c564b", "#e377c2", "#17becf"};
   const char* colour = colours[g % 8];
   std::string points;
-  for (std::size_t i = 0; i < gpu.times.size(); ++i) {
-    const double x = f.left + f.plot_w() * gpu.times[i] / span;
-    const double y = f.top + f.plot_h() * (1 - std::clamp(gpu.utilization[i], 0.0, 100.0) / 100.0);
-    points += fmt::format("{}{:.1f},{:.1f}", i ? " " : "", x, y);
+  for (const auto& [t, v] : gpu.series.points()) {
+    points += fmt::format("{}{:.1f},{:.1f}", points.empty() ? "" : " ", x_of(f, t, span), y_of(f, v));
   }
-  const double ly = f.top + 10 + 18.0 * static_cast<double>(g);
-  return fmt::format(
-      "<polyline fill=\"none\" stroke=\"{}\" stroke-width=\"1.5\" points=\"{}\"/>\n"
-      "<rect x=\"{:.1f}\" y=\"{:.1f}\" width=\"12\" height=\"12\" fill=\"{}\"/>\n"
-      "<text x=\"{:.1f}\" y=\"{:.1f}\">{} GPU {}: {:.0f} %</text>\n",
-      colour, points, f.left + f.plot_w() + 12, ly - 10, colour, f.left + f.plot_w() + 30, ly,
-      xml_escape(gpu.node), gpu.index, gpu.mean_utilization);
+  return fmt::format("<polyline fill=\"none\" stroke=\"{}\" stroke-width=\"1.5\" points=\"{}\"/>\n",
+                     colour, points) +
+         svg_legend(f, g, colour, [&gpu] {
+           const std::string tail = fmt::format(" GPU {}: {} %", gpu.index,
+                                                shown_percent(gpu.mean_utilization));
+           const std::size_t room = k_legend_chars > tail.size() + 3 ? k_legend_chars - tail.size() : 3;
+           return (gpu.node.size() <= room ? gpu.node : gpu.node.substr(0, room - 2) + "..") + tail;
+         }());
+}
+
+// Per time slice, over the GPUs: the least, the median and the most busy.
+struct Slice {
+  double t = 0;
+  double low = 0, median = 0, high = 0;
+};
+
+std::vector<Slice> slices(const std::vector<GpuStats>& gpus, double span) {
+  std::size_t count = 2;
+  for (const auto& g : gpus) {
+    count = std::max<std::size_t>(count, static_cast<std::size_t>(g.samples));
+  }
+  count = std::min<std::size_t>(count, UtilizationSeries::k_bins / 2);
+  const double width = span / static_cast<double>(count);
+  std::vector<std::vector<float>> values(count);  // per slice, one value per GPU that has one
+  std::vector<double> sum(count);
+  std::vector<int> n(count);
+  for (const auto& g : gpus) {
+    std::fill(sum.begin(), sum.end(), 0.0);
+    std::fill(n.begin(), n.end(), 0);
+    for (const auto& [t, v] : g.series.points()) {
+      const auto i = std::min(count - 1, static_cast<std::size_t>(t / width));
+      sum[i] += v;
+      ++n[i];
+    }
+    for (std::size_t i = 0; i < count; ++i) {
+      if (n[i] > 0) {
+        values[i].push_back(static_cast<float>(sum[i] / n[i]));
+      }
+    }
+  }
+  std::vector<Slice> out;
+  for (std::size_t i = 0; i < count; ++i) {
+    auto& v = values[i];
+    if (v.empty()) {
+      continue;
+    }
+    const auto mid = v.begin() + static_cast<long>(v.size() / 2);
+    std::nth_element(v.begin(), mid, v.end());
+    const auto [low, high] = std::minmax_element(v.begin(), v.end());
+    out.push_back(Slice{(static_cast<double>(i) + 0.5) * width, *low, *mid, *high});
+  }
+  return out;
+}
+
+// Many GPUs: the band from the least to the most busy GPU, and the median.
+std::string svg_band(const Frame& f, const std::vector<GpuStats>& gpus, double span) {
+  const auto cut = slices(gpus, span);
+  std::string band;
+  std::string median;
+  for (const auto& c : cut) {
+    band += fmt::format("{}{:.1f},{:.1f}", band.empty() ? "" : " ", x_of(f, c.t, span), y_of(f, c.high));
+    median += fmt::format("{}{:.1f},{:.1f}", median.empty() ? "" : " ", x_of(f, c.t, span),
+                          y_of(f, c.median));
+  }
+  for (auto c = cut.rbegin(); c != cut.rend(); ++c) {
+    band += fmt::format(" {:.1f},{:.1f}", x_of(f, c->t, span), y_of(f, c->low));
+  }
+  return fmt::format("<polygon fill=\"#9ecae1\" fill-opacity=\"0.6\" stroke=\"none\" points=\"{}\"/>\n"
+                     "<polyline fill=\"none\" stroke=\"#08519c\" stroke-width=\"2\" points=\"{}\"/>\n",
+                     band, median) +
+         svg_legend(f, 0, "#08519c", fmt::format("median of {} GPUs", gpus.size())) +
+         svg_legend(f, 1, "#9ecae1", "min to max GPU") +
+         svg_legend(f, 2, "#cc0000", "50 %: GPUs wait");
 }
 
 }  // namespace
@@ -125,15 +213,17 @@ std::string svg_series(const Frame& f, const GpuStats& gpu, std::size_t g, doubl
 std::string utilization_svg(const std::vector<GpuStats>& gpus, const std::string& title) {
   double t_max = 0;
   for (const auto& g : gpus) {
-    if (!g.times.empty()) {
-      t_max = std::max(t_max, g.times.back());
-    }
+    t_max = std::max(t_max, g.seconds);
   }
   const Frame frame;
   const double span = std::max(t_max, 1.0);
   std::string s = svg_axes(frame, title, span, t_max > 600);
-  for (std::size_t g = 0; g < gpus.size(); ++g) {
-    s += svg_series(frame, gpus[g], g, span);
+  if (gpus.size() > k_chart_lines) {
+    s += svg_band(frame, gpus, span);
+  } else {
+    for (std::size_t g = 0; g < gpus.size(); ++g) {
+      s += svg_series(frame, gpus[g], g, span);
+    }
   }
   return s + "</svg>\n";
 }

@@ -146,17 +146,13 @@ ReportContext context_from_plan(const JobFolder& folder, const std::string& job_
 
 Expected<void> read_samples(const SampleFiles& files, JobReport& report) {
   for (const auto& [path, node] : files) {
-    auto text = read_file(path);
-    if (!text) {
-      return tl::unexpected(text.error());
-    }
-    auto parsed = parse_samples(*text, node);
+    auto parsed = read_samples_file(path, node);
     if (!parsed) {
-      return fail(ErrorKind::io, fmt::format("{}: {}", path.string(), parsed.error().message));
+      return tl::unexpected(parsed.error());
     }
     report.skipped_lines += parsed->skipped_lines;
-    for (const auto& series : parsed->gpus) {
-      report.gpus.push_back(gpu_stats(series));
+    for (auto& gpu : parsed->gpus) {
+      report.gpus.push_back(std::move(gpu));
     }
   }
   return {};

@@ -16,9 +16,12 @@
 #include <charconv>
 #include <chrono>
 #include <date/date.h>
+#include <fstream>
 #include <sstream>
 #include <cmath>
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <fmt/format.h>
 #include <limits>
 #include <map>
@@ -187,53 +190,94 @@ std::optional<std::pair<int, GpuSample>> read_sample(const std::vector<std::stri
 
 }  // namespace
 
-Expected<ParsedSamples> parse_samples(std::string_view text, const std::string& node) {
-  ParsedSamples out;
+struct SamplesParser::State {
+  std::string node;
   std::optional<Columns> cols;
-  std::map<int, std::size_t> series_of;  // GPU index -> position in out.gpus
-  std::size_t start = 0;
-  while (start < text.size()) {
-    auto newline = text.find('\n', start);
-    const bool complete = newline != std::string_view::npos;
-    const std::string_view line = text.substr(start, complete ? newline - start : std::string_view::npos);
-    start = complete ? newline + 1 : text.size();
-    if (trim(line).empty()) {
-      continue;
-    }
-    const auto cells = split_csv(line);
-    if (auto c = nvidia_columns(cells)) {
-      cols = c;
-      continue;
-    }
-    if (auto c = rocm_columns(cells)) {
-      cols = c;
-      continue;
-    }
-    // A reading: as many cells as the header, and the line ended (the
-    // last line of a killed sampler may be cut short).
-    if (!cols || !complete || cells.size() != cols->count) {
-      ++out.skipped_lines;
-      continue;
-    }
-    const auto reading = read_sample(cells, *cols);
-    if (!reading) {
-      ++out.skipped_lines;
-      continue;
-    }
-    const auto& [index, s] = *reading;
-    auto [it, fresh] = series_of.emplace(index, out.gpus.size());
-    if (fresh) {
-      out.gpus.push_back(GpuSeries{node, index, {}});
-    }
-    out.gpus[it->second].samples.push_back(s);
+  std::map<int, GpuAccumulator> gpus;  // by GPU index
+  int skipped_lines = 0;
+};
+
+SamplesParser::SamplesParser(std::string node) : m_state(std::make_unique<State>()) {
+  m_state->node = std::move(node);
+}
+
+SamplesParser::~SamplesParser() = default;
+
+void SamplesParser::line(std::string_view line, bool complete) {
+  State& st = *m_state;
+  if (trim(line).empty()) {
+    return;
   }
-  if (!cols) {
+  const auto cells = split_csv(line);
+  if (auto c = nvidia_columns(cells)) {
+    st.cols = c;
+    return;
+  }
+  if (auto c = rocm_columns(cells)) {
+    st.cols = c;
+    return;
+  }
+  // A reading: as many cells as the header, and the line ended (the
+  // last line of a killed sampler may be cut short).
+  if (!st.cols || !complete || cells.size() != st.cols->count) {
+    ++st.skipped_lines;
+    return;
+  }
+  const auto reading = read_sample(cells, *st.cols);
+  if (!reading) {
+    ++st.skipped_lines;
+    return;
+  }
+  const auto& [index, sample] = *reading;
+  auto it = st.gpus.find(index);
+  if (it == st.gpus.end()) {
+    it = st.gpus.emplace(index, GpuAccumulator(st.node, index)).first;
+  }
+  it->second.add(sample);
+}
+
+Expected<NodeSamples> SamplesParser::finish() {
+  if (!m_state->cols) {
     return fail(ErrorKind::io, "no nvidia-smi or rocm-smi CSV header (a line starting "
                                "'timestamp, index' or 'TIME,device')");
   }
-  std::sort(out.gpus.begin(), out.gpus.end(),
-            [](const GpuSeries& a, const GpuSeries& b) { return a.index < b.index; });
+  NodeSamples out;
+  out.skipped_lines = m_state->skipped_lines;
+  for (const auto& entry : m_state->gpus) {
+    out.gpus.push_back(entry.second.finish());
+  }
   return out;
+}
+
+Expected<NodeSamples> parse_samples(std::string_view text, const std::string& node) {
+  SamplesParser parser(node);
+  std::size_t start = 0;
+  while (start < text.size()) {
+    const auto newline = text.find('\n', start);
+    const bool complete = newline != std::string_view::npos;
+    parser.line(text.substr(start, complete ? newline - start : std::string_view::npos), complete);
+    start = complete ? newline + 1 : text.size();
+  }
+  return parser.finish();
+}
+
+Expected<NodeSamples> read_samples_file(const std::filesystem::path& path, const std::string& node) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return fail(ErrorKind::io, fmt::format("cannot read {}: {}", path.string(), std::strerror(errno)));
+  }
+  SamplesParser parser(node);
+  for (std::string line; std::getline(in, line);) {
+    parser.line(line, !in.eof());
+  }
+  if (in.bad()) {
+    return fail(ErrorKind::io, fmt::format("cannot read {}: {}", path.string(), std::strerror(errno)));
+  }
+  auto samples = parser.finish();
+  if (!samples) {
+    return fail(ErrorKind::io, fmt::format("{}: {}", path.string(), samples.error().message));
+  }
+  return samples;
 }
 
 }  // namespace mlsub

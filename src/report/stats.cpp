@@ -1,4 +1,4 @@
-// Per-GPU and per-job numbers from the samples.
+// Per-GPU and per-job numbers from the samples, folded in as they are read.
 
 #include <algorithm>
 #include <cmath>
@@ -6,87 +6,194 @@
 #include "mlsub/report.hpp"
 
 namespace mlsub {
-namespace {
 
-double median_step(const std::vector<double>& times) {
-  std::vector<double> steps;
-  for (std::size_t i = 1; i < times.size(); ++i) {
-    if (times[i] > times[i - 1]) {
-      steps.push_back(times[i] - times[i - 1]);
-    }
-  }
-  if (steps.empty()) {
-    return 0;
-  }
-  std::nth_element(steps.begin(), steps.begin() + static_cast<long>(steps.size() / 2), steps.end());
-  return steps[steps.size() / 2];
+int shown_percent(double percent) {
+  return std::isfinite(percent) ? static_cast<int>(std::lround(percent)) : 0;
 }
 
-}  // namespace
+// ---- the series for the pictures -------------------------------------------
 
-GpuStats gpu_stats(const GpuSeries& series) {
-  GpuStats st;
-  st.node = series.node;
-  st.index = series.index;
-  st.samples = static_cast<int>(series.samples.size());
-  if (series.samples.empty()) {
-    return st;
+void UtilizationSeries::add(double seconds, double utilization) {
+  if (m_bins.empty()) {
+    m_bins.resize(k_bins);
   }
-  const double t0 = series.samples.front().time;
-  double util_sum = 0, power_sum = 0;
-  int util_n = 0, power_n = 0;
-  for (const auto& s : series.samples) {
-    st.times.push_back(s.time - t0);
-    st.utilization.push_back(std::isnan(s.utilization) ? 0.0 : s.utilization);
-    if (!std::isnan(s.utilization)) {
-      util_sum += s.utilization;
-      ++util_n;
-      st.peak_utilization = std::max(st.peak_utilization, s.utilization);
+  const double t = std::max(seconds, 0.0);
+  while (t >= m_width * static_cast<double>(k_bins)) {
+    for (std::size_t i = 0; i < k_bins / 2; ++i) {
+      m_bins[i] = Bin{m_bins[2 * i].sum + m_bins[2 * i + 1].sum,
+                      m_bins[2 * i].count + m_bins[2 * i + 1].count};
     }
-    if (!std::isnan(s.memory_used_mib)) {
-      st.peak_memory_mib = std::max(st.peak_memory_mib, s.memory_used_mib);
-    }
-    if (!std::isnan(s.memory_total_mib)) {
-      st.memory_total_mib = std::max(st.memory_total_mib, s.memory_total_mib);
-    }
-    if (!std::isnan(s.power_w)) {
-      power_sum += s.power_w;
-      ++power_n;
+    std::fill(m_bins.begin() + k_bins / 2, m_bins.end(), Bin{});
+    m_width *= 2;
+  }
+  Bin& bin = m_bins[static_cast<std::size_t>(t / m_width)];
+  bin.sum += static_cast<float>(std::isnan(utilization) ? 0.0 : std::clamp(utilization, 0.0, 100.0));
+  bin.count += 1;
+}
+
+std::vector<std::pair<double, double>> UtilizationSeries::points() const {
+  std::vector<std::pair<double, double>> out;
+  for (std::size_t i = 0; i < m_bins.size(); ++i) {
+    if (m_bins[i].count > 0) {
+      out.emplace_back((static_cast<double>(i) + 0.5) * m_width,
+                       static_cast<double>(m_bins[i].sum / m_bins[i].count));
     }
   }
-  st.mean_utilization = util_n ? util_sum / util_n : 0;
-  st.mean_power_w = power_n ? power_sum / power_n : 0;
-  st.has_power = power_n > 0;
-  st.seconds = series.samples.back().time - t0;
-  // Trapezoids between readings; a gap much longer than the sampling
-  // interval (a requeued job waiting in the queue) is not counted.
-  const double step = median_step(st.times);
+  return out;
+}
+
+std::vector<double> UtilizationSeries::values() const {
+  std::vector<double> out;
+  for (const auto& bin : m_bins) {
+    if (bin.count > 0) {
+      out.push_back(static_cast<double>(bin.sum / bin.count));
+    }
+  }
+  return out;
+}
+
+// ---- one GPU ----------------------------------------------------------------
+
+GpuAccumulator::GpuAccumulator(std::string node, int index) {
+  m_stats.node = std::move(node);
+  m_stats.index = index;
+}
+
+void GpuAccumulator::add(const GpuSample& s) {
+  GpuStats& st = m_stats;
+  if (st.samples == 0) {
+    m_first = s.time;
+  } else if (const double dt = s.time - m_last.time; dt > 0) {
+    const int key = static_cast<int>(std::floor(std::log2(dt) * 16));
+    auto it = std::find_if(m_steps.begin(), m_steps.end(), [key](const Steps& b) { return b.key == key; });
+    if (it == m_steps.end()) {
+      m_steps.push_back(Steps{key, 0, 0, 0});
+      it = m_steps.end() - 1;
+    }
+    ++it->count;
+    it->seconds += dt;
+    if (!std::isnan(s.power_w) && !std::isnan(m_last.power_w)) {
+      it->joules += (s.power_w + m_last.power_w) / 2 * dt;
+    }
+  }
+  ++st.samples;
+  st.seconds = std::max(st.seconds, s.time - m_first);
+  st.series.add(s.time - m_first, s.utilization);
+  if (!std::isnan(s.utilization)) {
+    m_util_sum += s.utilization;
+    ++m_util_n;
+    st.peak_utilization = std::max(st.peak_utilization, s.utilization);
+  }
+  if (!std::isnan(s.memory_used_mib)) {
+    st.peak_memory_mib = std::max(st.peak_memory_mib, s.memory_used_mib);
+  }
+  if (!std::isnan(s.memory_total_mib)) {
+    st.memory_total_mib = std::max(st.memory_total_mib, s.memory_total_mib);
+  }
+  if (!std::isnan(s.power_w)) {
+    m_power_sum += s.power_w;
+    ++m_power_n;
+  }
+  m_last = s;
+}
+
+GpuStats GpuAccumulator::finish() const {
+  GpuStats st = m_stats;
+  st.mean_utilization = m_util_n ? m_util_sum / static_cast<double>(m_util_n) : 0;
+  st.mean_power_w = m_power_n ? m_power_sum / static_cast<double>(m_power_n) : 0;
+  st.has_power = m_power_n > 0;
+  // The usual step: the median of all steps (the upper one of an even
+  // count), read from the histogram.
+  std::vector<Steps> steps = m_steps;
+  std::sort(steps.begin(), steps.end(), [](const Steps& a, const Steps& b) { return a.key < b.key; });
+  long total = 0;
+  for (const auto& b : steps) {
+    total += b.count;
+  }
+  double usual = 0;
+  long seen = 0;
+  for (const auto& b : steps) {
+    seen += b.count;
+    if (seen > total / 2) {
+      usual = b.seconds / static_cast<double>(b.count);
+      break;
+    }
+  }
   double joules = 0;
-  for (std::size_t i = 1; i < series.samples.size(); ++i) {
-    const auto& a = series.samples[i - 1];
-    const auto& b = series.samples[i];
-    const double dt = b.time - a.time;
-    if (dt <= 0 || std::isnan(a.power_w) || std::isnan(b.power_w) || (step > 0 && dt > 10 * step)) {
-      continue;
+  for (const auto& b : steps) {
+    if (usual <= 0 || b.seconds / static_cast<double>(b.count) <= 10 * usual) {
+      joules += b.joules;
     }
-    joules += (a.power_w + b.power_w) / 2 * dt;
   }
   st.energy_wh = joules / 3600.0;
   return st;
 }
 
+// ---- the job ----------------------------------------------------------------
+
 JobStats job_stats(const std::vector<GpuStats>& gpus) {
   JobStats j;
   j.gpus = static_cast<int>(gpus.size());
   double util = 0;
+  const std::string* node = nullptr;
   for (const auto& g : gpus) {
     j.gpu_hours += g.seconds / 3600.0;
     j.energy_wh += g.energy_wh;
     util += g.mean_utilization;
+    if (node == nullptr || *node != g.node) {
+      ++j.nodes;
+      node = &g.node;
+    }
   }
   j.mean_utilization = gpus.empty() ? 0 : util / static_cast<double>(gpus.size());
-  j.verdict = j.mean_utilization >= 80 ? "good" : j.mean_utilization >= 50 ? "fair" : "poor";
+  const int shown = shown_percent(j.mean_utilization);
+  j.verdict = shown >= 80 ? "good" : shown >= 50 ? "fair" : "poor";
   return j;
+}
+
+GpuFlags gpu_flags(const GpuStats& gpu) {
+  GpuFlags f;
+  const int mean = shown_percent(gpu.mean_utilization);
+  f.idle = mean < 10;
+  f.starved = !f.idle && mean < 50;
+  f.memory_full = gpu.memory_total_mib > 0 &&
+                  shown_percent(100 * gpu.peak_memory_mib / gpu.memory_total_mib) >= 95;
+  return f;
+}
+
+std::vector<NodeSummary> node_summaries(const std::vector<GpuStats>& gpus) {
+  std::vector<NodeSummary> out;
+  std::vector<std::size_t> lengths;
+  for (const auto& g : gpus) {
+    if (out.empty() || out.back().node != g.node) {
+      out.push_back(NodeSummary{g.node, 0, 0, g.mean_utilization, 0, 0, 0, false, {}});
+    }
+    NodeSummary& n = out.back();
+    ++n.gpus;
+    n.mean_utilization += g.mean_utilization;
+    n.lowest_utilization = std::min(n.lowest_utilization, g.mean_utilization);
+    n.peak_memory_mib = std::max(n.peak_memory_mib, g.peak_memory_mib);
+    n.memory_total_mib = std::max(n.memory_total_mib, g.memory_total_mib);
+    n.energy_wh += g.energy_wh;
+    n.has_power = n.has_power || g.has_power;
+    // The node's series: its GPUs' series added up (they sample together).
+    const auto values = g.series.values();
+    if (n.gpus == 1) {
+      n.utilization = values;
+    } else {
+      n.utilization.resize(std::min(n.utilization.size(), values.size()));
+      for (std::size_t i = 0; i < n.utilization.size(); ++i) {
+        n.utilization[i] += values[i];
+      }
+    }
+  }
+  for (auto& n : out) {
+    n.mean_utilization /= n.gpus;
+    for (auto& v : n.utilization) {
+      v /= n.gpus;
+    }
+  }
+  return out;
 }
 
 }  // namespace mlsub

@@ -40,6 +40,10 @@ bool is_job_id(std::string_view text) {
   return all_digits(text.substr(0, underscore)) && all_digits(text.substr(underscore + 1));
 }
 
+std::string_view base_job_id(std::string_view squeue_id) {
+  return squeue_id.substr(0, squeue_id.find_first_of("_+"));
+}
+
 Expected<Submitted> parse_parsable(std::string_view out) {
   const std::string_view line = trim(out);
   const auto semicolon = line.find(';');

@@ -1,5 +1,6 @@
 // The SlurmClient that runs Slurm's own commands.
 
+#include <algorithm>
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
@@ -49,24 +50,21 @@ class RealSlurm final : public SlurmClient {
 
   Expected<std::vector<JobState>> queued(const std::vector<std::string>& ids) override {
     std::vector<JobState> jobs;
-    if (ids.empty()) {
-      return jobs;
-    }
-    auto r = run({"squeue", "--noheader", "--jobs", fmt::format("{}", fmt::join(ids, ",")),
-                  "--format", "%i|%T|%r|%M|%N"});
-    if (!r) {
-      return tl::unexpected(r.error());
-    }
-    // squeue fails when none of the ids is known any more; that is an empty
-    // queue, not an error.
-    if (r->exit_code != 0 && r->err.find("Invalid job id") == std::string::npos) {
-      return fail(ErrorKind::slurm, fmt::format("squeue failed: {}", slurm_message(r->err)));
-    }
-    for (auto& f : split_squeue(r->out, 5)) {
-      jobs.push_back(JobState{f[0], f[1], f[2], f[3], f[4], std::nullopt});
+    for (std::size_t from = 0; from < ids.size(); from += k_squeue_ids) {
+      const auto to = ids.begin() + static_cast<long>(std::min(ids.size(), from + k_squeue_ids));
+      const std::vector<std::string> some(ids.begin() + static_cast<long>(from), to);
+      auto r = squeue({"--jobs", fmt::format("{}", fmt::join(some, ","))}, true);
+      if (!r) {
+        return tl::unexpected(r.error());
+      }
+      for (auto& job : *r) {
+        jobs.push_back(std::move(job.state));
+      }
     }
     return jobs;
   }
+
+  Expected<std::vector<QueuedJob>> mine() override { return squeue({"--me"}, false); }
 
   Expected<std::optional<JobState>> show(const std::string& id) override {
     auto r = run({"scontrol", "show", "job", "--oneliner", id});
@@ -95,22 +93,41 @@ class RealSlurm final : public SlurmClient {
   }
 
   Expected<std::optional<std::string>> find_by_comment(const std::string& comment) override {
-    auto r = run({"squeue", "--noheader", "--format", "%i|%k"});
-    if (!r) {
-      return tl::unexpected(r.error());
+    auto jobs = mine();
+    if (!jobs) {
+      return tl::unexpected(jobs.error());
     }
-    if (r->exit_code != 0) {
-      return fail(ErrorKind::slurm, fmt::format("squeue failed: {}", slurm_message(r->err)));
-    }
-    for (const auto& row : split_squeue(r->out, 2)) {
-      if (row[1] == comment) {
-        return std::optional<std::string>(row[0]);
+    for (const auto& job : *jobs) {
+      if (job.comment == comment) {
+        return std::optional<std::string>(job.state.job_id);
       }
     }
     return std::optional<std::string>();
   }
 
  private:
+  // squeue with `selection` and mlsub's fixed format: id, state, reason,
+  // time used, nodes, comment (last: it may hold '|').
+  Expected<std::vector<QueuedJob>> squeue(std::vector<std::string> selection, bool by_id) {
+    std::vector<std::string> argv = {"squeue", "--noheader"};
+    argv.insert(argv.end(), selection.begin(), selection.end());
+    argv.insert(argv.end(), {"--format", "%i|%T|%r|%M|%N|%k"});
+    auto r = run(argv);
+    if (!r) {
+      return tl::unexpected(r.error());
+    }
+    // squeue --jobs fails when none of the ids is known any more; that is
+    // an empty queue, not an error.
+    if (r->exit_code != 0 && !(by_id && r->err.find("Invalid job id") != std::string::npos)) {
+      return fail(ErrorKind::slurm, fmt::format("squeue failed: {}", slurm_message(r->err)));
+    }
+    std::vector<QueuedJob> jobs;
+    for (auto& f : split_squeue(r->out, 6)) {
+      jobs.push_back(QueuedJob{JobState{f[0], f[1], f[2], f[3], f[4], std::nullopt}, f[5]});
+    }
+    return jobs;
+  }
+
   Expected<ProcessResult> run(const std::vector<std::string>& argv,
                               const std::vector<std::string>& environment = {}) {
     auto r = run_process(argv, m_timeout, environment);

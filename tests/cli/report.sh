@@ -62,6 +62,84 @@ grep -q '<svg' "$work/chart.html" && ok || bad "the HTML page has no chart"
 run report "$fx/amd" --svg "$work/nodir/x.svg"
 expect_rc 7; expect_stderr_has "cannot write"
 
+# A large job (128 nodes x 4 GPUs): the verdict first, a summary per node,
+# the GPUs that stand out, at most 120 lines; every GPU with --all; a chart
+# of fixed size whose legend stays on the picture.
+big=$work/big
+mkdir -p "$big"
+/usr/bin/python3 - "$big" <<'PY'
+import json, os, sys
+d = sys.argv[1]
+for n in range(128):
+    node = "nid%06d" % n
+    with open(os.path.join(d, "gpu-777-%s.csv" % node), "w") as f:
+        f.write("timestamp, index, utilization.gpu [%], memory.used [MiB], memory.total [MiB], power.draw [W]\n")
+        for i in range(40):
+            for g in range(4):
+                util = 90
+                if n % 16 == 0 and g == 3: util = 2
+                elif n % 7 == 0: util = 30
+                mem = 81000 if (n % 11 == 0 and g == 0) else 40000
+                f.write("2026/11/23 15:%02d:%02d.000, %d, %d %%, %d MiB, 81920 MiB, 400.00 W\n"
+                        % (i // 2, (i % 2) * 30, g, util, mem))
+with open(os.path.join(d, "energy-777.txt"), "w") as f:
+    for k in range(30):
+        f.write("GPU %d: 1.23 kWh\n" % k)
+json.dump({"system": "lumi", "cpus_per_task": 7, "monitor": {"gpu_memory_mib": 81920,
+           "cpus_per_gpu": 7, "efficiency_tool": "seff {job}"}}, open(os.path.join(d, "plan.json"), "w"))
+PY
+run report "$big" --ascii --svg "$work/big.svg"
+expect_rc 0
+lines=$(wc -l <"$out")
+[ "$lines" -le 120 ] && ok || bad "the report of 512 GPUs has $lines lines (at most 120)"
+sed -n 3p "$out" | grep -q '^Job: 512 GPU(s) on 128 nodes, ' && ok || bad "the verdict is not the third line"
+expect_stdout_has "Nodes: 128; mean utilisation per node: lowest"
+expect_stdout_has "GPUs that stand out: 8 idle (under 10 %), 74 starved (10 to 49 %), 12 memory-full"
+expect_stdout_has "--all lists every GPU"
+expect_stdout_has "... 20 more lines in $big/energy-777.txt"
+run report "$big" --ascii --all
+expect_rc 0
+rows=$(grep -cE '^  nid[0-9]{6} +[0-3] ' "$out")
+[ "$rows" -ge 512 ] && ok || bad "--all printed $rows GPU rows, expected 512"
+run report "$big" --json
+expect_rc 0
+/usr/bin/python3 - "$out" <<'PY' && ok || bad "--json of the large job"
+import json, sys
+j = json.load(open(sys.argv[1]))
+assert j["job"]["gpus"] == 512 and j["job"]["nodes"] == 128 and len(j["gpus"]) == 512, j["job"]
+assert sum("idle" in g["stands_out"] for g in j["gpus"]) == 8
+PY
+/usr/bin/python3 - "$work/big.svg" <<'PY' && ok || bad "the large job's chart"
+import os, sys, xml.etree.ElementTree as E
+path = sys.argv[1]
+assert os.path.getsize(path) < 4 * 1024 * 1024, os.path.getsize(path)
+root = E.parse(path).getroot()
+x0, y0, w, h = map(float, root.get("viewBox").split())
+ns = "{http://www.w3.org/2000/svg}"
+texts = root.findall(ns + "text")
+assert any(t.text == "median of 512 GPUs" for t in texts), [t.text for t in texts]
+for el in texts + root.findall(ns + "rect"):
+    x, y = float(el.get("x", 0)), float(el.get("y", 0))
+    assert x0 <= x <= x0 + w and y0 <= y <= y0 + h, (el.tag, el.attrib, el.text)
+    if el.tag == ns + "text" and el.get("text-anchor") is None:
+        # 12 px sans-serif: under 7 px a character
+        assert x + 7 * len(el.text) <= x0 + w, (el.text, x)
+PY
+
+# Rounding: a mean of 49.9996 % prints as 50 %, and is judged as 50 %.
+mkdir -p "$work/round"
+/usr/bin/python3 - "$work/round/gpu-31-n1.csv" <<'PY'
+import sys
+with open(sys.argv[1], "w") as f:
+    f.write("timestamp, index, utilization.gpu [%]\n")
+    for i in range(2500):
+        f.write("2026/11/23 %02d:%02d:%02d.000, 0, %d %%\n" % (i // 3600, i // 60 % 60, i % 60, 49 if i == 0 else 50))
+PY
+run report "$work/round" --ascii
+expect_rc 0
+expect_stdout_has "mean utilisation 50 %: fair"
+expect_stdout_lacks "under 50 %"
+
 # doctor: many small files -> pack; a few large shards -> good.
 mkdir -p "$work/small"
 for d in $(seq 0 9); do

@@ -2,7 +2,9 @@
 // README for how each file was made and the values it holds).
 #include <catch2/catch.hpp>
 
+#include <fmt/format.h>
 #include <fstream>
+#include <functional>
 #include <sstream>
 
 #include "mlsub/report.hpp"
@@ -19,13 +21,7 @@ std::string fixture(const std::string& name) {
   return s.str();
 }
 
-std::vector<GpuStats> stats_of(const ParsedSamples& parsed) {
-  std::vector<GpuStats> out;
-  for (const auto& series : parsed.gpus) {
-    out.push_back(gpu_stats(series));
-  }
-  return out;
-}
+std::vector<GpuStats> stats_of(const NodeSamples& parsed) { return parsed.gpus; }
 
 }  // namespace
 
@@ -117,7 +113,7 @@ TEST_CASE("samples without a header are an error; garbage lines are counted", "[
   REQUIRE(parsed);
   CHECK(parsed->skipped_lines == 1);
   REQUIRE(parsed->gpus.size() == 1);
-  CHECK(gpu_stats(parsed->gpus[0]).mean_utilization == Approx(50));
+  CHECK(parsed->gpus[0].mean_utilization == Approx(50));
 }
 
 TEST_CASE("sparklines: blocks by level, resampled to the width, ASCII fallback", "[monitor]") {
@@ -141,4 +137,99 @@ TEST_CASE("the chart is one SVG document with a line per GPU", "[monitor]") {
   }
   CHECK(lines == 4);
   CHECK(svg.substr(svg.size() - 7) == "</svg>\n");
+}
+
+// ---- at scale ---------------------------------------------------------------
+
+namespace {
+
+// One GPU's readings, `count` of them `step` seconds apart from `start`.
+GpuStats gpu_of(const std::string& node, int index, int count, double step,
+                const std::function<GpuSample(int)>& reading) {
+  GpuAccumulator acc(node, index);
+  for (int i = 0; i < count; ++i) {
+    GpuSample s = reading(i);
+    s.time = 1795446131 + i * step + s.time;
+    acc.add(s);
+  }
+  return acc.finish();
+}
+
+}  // namespace
+
+TEST_CASE("a day of readings folds into fixed-size statistics; a requeue gap holds no energy",
+          "[monitor]") {
+  // 2880 readings 30 s apart, then the job waits in the queue for 6 hours
+  // (requeued) and runs 100 more.
+  const auto gpu = gpu_of("n", 0, 2980, 30, [](int i) {
+    GpuSample s;
+    s.time = i >= 2880 ? 6 * 3600 : 0;
+    s.utilization = i >= 2880 ? 20 : 100;
+    s.memory_used_mib = i == 7 ? 1000 : 10;
+    s.memory_total_mib = 2000;
+    s.power_w = 360;
+    return s;
+  });
+  CHECK(gpu.samples == 2980);
+  CHECK(gpu.mean_utilization == Approx((2880 * 100 + 100 * 20) / 2980.0));
+  CHECK(gpu.peak_memory_mib == Approx(1000));
+  CHECK(gpu.seconds == Approx(2979 * 30 + 6 * 3600));
+  CHECK(gpu.energy_wh == Approx(360.0 * 30 * 2978 / 3600));  // every step but the gap
+  CHECK(gpu.series.points().size() <= UtilizationSeries::k_bins);
+  CHECK(gpu.series.bin_width() * UtilizationSeries::k_bins > gpu.seconds);
+  for (const auto& [t, v] : gpu.series.points()) {
+    CHECK(v == Approx(t - gpu.series.bin_width() / 2 < 2880 * 30 ? 100 : 20));  // the gap is far wider than a bin
+  }
+}
+
+TEST_CASE("rounding: the verdict and the advice judge the number they print", "[monitor]") {
+  GpuStats g;
+  g.node = "n";
+  g.samples = 2500;
+  g.seconds = 3600;
+  g.mean_utilization = 49.9996;  // printed as 50 %
+  CHECK(shown_percent(g.mean_utilization) == 50);
+  const JobStats job = job_stats({g});
+  CHECK(job.verdict == "fair");
+  for (const auto& a : advise({g}, job, ReportContext{})) {
+    CHECK_THAT(a.why, !Catch::Contains("under 50 %"));
+  }
+  g.mean_utilization = 49.4;  // printed as 49 %
+  const JobStats poor = job_stats({g});
+  CHECK(poor.verdict == "poor");
+  const auto advice = advise({g}, poor, ReportContext{});
+  REQUIRE_FALSE(advice.empty());
+  CHECK_THAT(advice[0].why, Catch::Contains("is 49 %, under 50 %"));
+  g.mean_utilization = 79.5;  // printed as 80 %
+  CHECK(job_stats({g}).verdict == "good");
+  g.mean_utilization = 9.6;  // printed as 10 %: starved, not idle
+  CHECK_FALSE(gpu_flags(g).idle);
+  CHECK(gpu_flags(g).starved);
+}
+
+TEST_CASE("the chart of a thousand GPUs is a band of fixed size with its legend on the picture",
+          "[monitor]") {
+  std::vector<GpuStats> gpus;
+  for (int node = 0; node < 256; ++node) {
+    for (int index = 0; index < 4; ++index) {
+      gpus.push_back(gpu_of(fmt::format("nid{:06d}", node), index, 2880, 30, [&](int i) {
+        GpuSample s;
+        s.utilization = (node * 4 + index + i) % 101;
+        s.power_w = 300;
+        return s;
+      }));
+    }
+  }
+  const std::string svg = utilization_svg(gpus, "Job 1");
+  CHECK(svg.size() < 100 * 1024);
+  CHECK_THAT(svg, Catch::Contains("median of 1024 GPUs"));
+  CHECK_THAT(svg, Catch::Contains("<polygon"));
+  CHECK_THAT(svg, !Catch::Contains("nid000000 GPU"));  // no legend entry per GPU
+  const auto nodes = node_summaries(gpus);
+  REQUIRE(nodes.size() == 256);
+  CHECK(nodes[1].gpus == 4);
+  CHECK(nodes[1].mean_utilization == Approx((gpus[4].mean_utilization + gpus[5].mean_utilization +
+                                             gpus[6].mean_utilization + gpus[7].mean_utilization) /
+                                            4));
+  CHECK_FALSE(nodes[1].utilization.empty());
 }

@@ -69,6 +69,13 @@ class FakeSlurm final : public SlurmClient {
     }
     return out;
   }
+  Expected<std::vector<QueuedJob>> mine() override {
+    std::vector<QueuedJob> out;
+    for (const auto& [id, comment] : queue) {
+      out.push_back(QueuedJob{JobState{id, "PENDING", "Priority", "0:00", "", std::nullopt}, comment});
+    }
+    return out;
+  }
   Expected<std::optional<JobState>> show(const std::string&) override {
     if (states.empty()) {
       return std::optional<JobState>();
