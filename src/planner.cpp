@@ -584,8 +584,11 @@ bool is_identifier(std::string_view name) {
   });
 }
 
-// Modules, virtual environment, container and exported variables.
-Expected<void> choose_environment(const System& s, const Request& r, Plan& plan) {
+// The image the program runs in: --container, else the site's default image
+// when the user chose no other environment (--module, --uenv, --edf). Sets
+// `default_image` when the site's default was taken.
+Expected<std::optional<std::string>> choose_image(const System& s, const Request& r,
+                                                  bool& default_image) {
   const ContainerRule* rule = s.environment.container ? &*s.environment.container : nullptr;
   if (r.container && (r.container->empty() || has_control_char(*r.container))) {
     return fail(ErrorKind::usage, "--container: give the path of the image");
@@ -600,11 +603,9 @@ Expected<void> choose_environment(const System& s, const Request& r, Plan& plan)
   if (r.edf && r.container) {
     return fail(ErrorKind::usage, "--edf and --container both name a container; give one");
   }
-  // The image the program runs in: --container, else the site's default
-  // image when the user chose no other environment (--module, --uenv, --edf).
   std::optional<std::string> image = r.container;
-  const bool default_image = !image && !r.edf && !r.uenv && r.modules.empty() &&
-                             rule != nullptr && rule->image.has_value();
+  default_image = !image && !r.edf && !r.uenv && r.modules.empty() && rule != nullptr &&
+                  rule->image.has_value();
   if (default_image) {
     image = rule->image;
   }
@@ -612,18 +613,23 @@ Expected<void> choose_environment(const System& s, const Request& r, Plan& plan)
       !s.environment.no_default.empty()) {
     return fail(ErrorKind::usage, fmt::format("{}: {}", s.name, s.environment.no_default));
   }
-  // Modules: the user's, else what the container runtime needs on the host,
-  // else the site's PyTorch modules. A container, uenv or Container Engine
-  // environment brings its own PyTorch, so the site's is not loaded.
+  return image;
+}
+
+// Modules: the user's, else what the container runtime needs on the host,
+// else the site's PyTorch modules. A container, uenv or Container Engine
+// environment brings its own PyTorch, so the site's is not loaded.
+Expected<void> choose_modules(const System& s, const Request& r, bool has_image, Plan& plan) {
   if (!r.modules.empty()) {
     plan.modules = r.modules;
     plan.reasons.push_back({"modules", fmt::format("{}", fmt::join(plan.modules, " ")),
                             "asked for with --module, instead of the site's default", ""});
-  } else if (image) {
-    plan.modules = rule->modules;
+  } else if (has_image) {
+    const ContainerRule& rule = *s.environment.container;
+    plan.modules = rule.modules;
     if (!plan.modules.empty()) {
       plan.reasons.push_back({"modules", fmt::format("{}", fmt::join(plan.modules, " ")),
-                              rule->modules_why, rule->source.url});
+                              rule.modules_why, rule.source.url});
     }
   } else if (!r.edf && !r.uenv) {
     plan.modules = s.environment.modules;
@@ -635,7 +641,7 @@ Expected<void> choose_environment(const System& s, const Request& r, Plan& plan)
     }
   }
   plan.module_use = plan.modules.empty() ? std::vector<std::string>{} : s.environment.module_use;
-  plan.module_purge = !plan.modules.empty() || (image && !s.environment.modules.empty());
+  plan.module_purge = !plan.modules.empty() || (has_image && !s.environment.modules.empty());
   for (const auto& m : plan.modules) {
     if (m.empty() || has_control_char(m)) {
       return fail(ErrorKind::usage, "--module: a module name is empty or holds a control "
@@ -647,6 +653,11 @@ Expected<void> choose_environment(const System& s, const Request& r, Plan& plan)
       }
     }
   }
+  return {};
+}
+
+// Per-job cache directories and the site's variables for multi-GPU jobs.
+void choose_site_settings(const System& s, Plan& plan) {
   plan.cache_dirs = s.environment.job_cache_dirs;
   if (!plan.cache_dirs.empty()) {
     plan.reasons.push_back({"caches", fmt::format("{}", fmt::join(plan.cache_dirs, " ")),
@@ -663,21 +674,29 @@ Expected<void> choose_environment(const System& s, const Request& r, Plan& plan)
                               s.environment.source.url});
     }
   }
-  if (r.venv) {
-    if (r.venv->empty() || has_control_char(*r.venv)) {
-      return fail(ErrorKind::usage, "--venv: give the path of the virtual environment");
-    }
-    plan.venv = *r.venv + "/bin/activate";
-    plan.venv_in_task = image || r.edf || r.uenv;
-    plan.reasons.push_back(
-        {"venv", *r.venv,
-         plan.venv_in_task
-             ? "activated in every task, inside the container or uenv, where its packages "
-               "are seen (activated on the host it would not be)"
-             : "activated after the modules, so its packages come first",
-         ""});
+}
+
+Expected<void> choose_venv(const Request& r, bool has_image, Plan& plan) {
+  if (!r.venv) {
+    return {};
   }
-  // The user's --env comes last, after the site's variables, so it wins.
+  if (r.venv->empty() || has_control_char(*r.venv)) {
+    return fail(ErrorKind::usage, "--venv: give the path of the virtual environment");
+  }
+  plan.venv = *r.venv + "/bin/activate";
+  plan.venv_in_task = has_image || r.edf || r.uenv;
+  plan.reasons.push_back(
+      {"venv", *r.venv,
+       plan.venv_in_task
+           ? "activated in every task, inside the container or uenv, where its packages "
+             "are seen (activated on the host it would not be)"
+           : "activated after the modules, so its packages come first",
+       ""});
+  return {};
+}
+
+// The user's --env as (KEY, VALUE) pairs; KEY must be a shell identifier.
+Expected<std::vector<std::pair<std::string, std::string>>> user_variables(const Request& r) {
   std::vector<std::pair<std::string, std::string>> user_env;
   for (const auto& kv : r.env) {
     const auto eq = kv.find('=');
@@ -690,91 +709,141 @@ Expected<void> choose_environment(const System& s, const Request& r, Plan& plan)
     }
     user_env.emplace_back(key, kv.substr(eq + 1));
   }
-  if (r.uenv) {
-    if (!s.environment.uenv) {
-      return fail(ErrorKind::rejected, fmt::format("{}: the catalogue knows no user environments "
-                                                   "(uenv) there; leave out --uenv",
-                                                   s.name));
-    }
-    if (r.uenv->empty() || !is_sbatch_safe(*r.uenv)) {
-      return fail(ErrorKind::usage, "--uenv: give IMAGE[:MOUNT], e.g. pytorch/v2.9.1:/user-environment");
-    }
-    plan.uenv = *r.uenv;
-    plan.uenv_view = s.environment.uenv->view;
-    plan.reasons.push_back({"uenv", *r.uenv,
-                            fmt::format("mounted by Slurm, with --view={}; PyTorch comes from "
-                                        "this uenv",
-                                        plan.uenv_view),
-                            s.environment.uenv->source.url});
-    if (!s.environment.uenv->job_variables.empty()) {
-      add_site_variables(s.environment.uenv->job_variables, plan);
-      const auto& src = s.environment.uenv->job_variables_source;
-      plan.reasons.push_back({"environment",
-                              fmt::format("{}", fmt::join(s.environment.uenv->job_variables, " ")),
-                              "set in every uenv job, as the site's PyTorch job template does",
-                              (src ? *src : s.environment.uenv->source).url});
-    }
-    if (plan.gpus_total() > 1) {
-      add_site_variables(s.environment.uenv->variables, plan);
-    }
+  return user_env;
+}
+
+Expected<void> choose_uenv(const System& s, const Request& r, Plan& plan) {
+  if (!r.uenv) {
+    return {};
   }
-  if (r.edf) {
-    if (!s.environment.container_engine) {
-      return fail(ErrorKind::rejected, fmt::format("{}: the catalogue knows no Container Engine "
-                                                   "there; use --container IMAGE.sif",
-                                                   s.name));
-    }
-    if (r.edf->empty() || has_control_char(*r.edf)) {
-      return fail(ErrorKind::usage, "--edf: give an environment name or the path of its .toml");
-    }
-    const auto& extra = s.environment.container_engine_srun_options;
-    if (!r.plain_edf) {
-      plan.srun_options = extra;
-    }
-    plan.srun_options.push_back("--environment=" + *r.edf);
-    warn_if_x86(s, s.environment.container_engine_arch, *r.edf, plan);
-    std::string why =
-        "the Container Engine starts each srun task in this environment, and PyTorch comes from "
-        "its image (on the srun line, as CSCS advises, not as #SBATCH --environment)";
-    if (!extra.empty()) {
-      why += r.plain_edf
-                 ? fmt::format("; --plain-edf left out {}", fmt::join(extra, " "))
-                 : fmt::format("; with {}: {} (--plain-edf leaves them out)", fmt::join(extra, " "),
-                               s.environment.container_engine_why);
-    }
-    plan.reasons.push_back({"environment", *r.edf, why, s.environment.container_engine->url});
-  } else if (r.plain_edf) {
-    return fail(ErrorKind::usage, "--plain-edf goes with --edf; leave it out or add --edf");
+  if (!s.environment.uenv) {
+    return fail(ErrorKind::rejected, fmt::format("{}: the catalogue knows no user environments "
+                                                 "(uenv) there; leave out --uenv",
+                                                 s.name));
   }
+  if (r.uenv->empty() || !is_sbatch_safe(*r.uenv)) {
+    return fail(ErrorKind::usage, "--uenv: give IMAGE[:MOUNT], e.g. pytorch/v2.9.1:/user-environment");
+  }
+  const UenvRule& uenv = *s.environment.uenv;
+  plan.uenv = *r.uenv;
+  plan.uenv_view = uenv.view;
+  plan.reasons.push_back({"uenv", *r.uenv,
+                          fmt::format("mounted by Slurm, with --view={}; PyTorch comes from "
+                                      "this uenv",
+                                      plan.uenv_view),
+                          uenv.source.url});
+  if (!uenv.job_variables.empty()) {
+    add_site_variables(uenv.job_variables, plan);
+    const auto& src = uenv.job_variables_source;
+    plan.reasons.push_back({"environment", fmt::format("{}", fmt::join(uenv.job_variables, " ")),
+                            "set in every uenv job, as the site's PyTorch job template does",
+                            (src ? *src : uenv.source).url});
+  }
+  if (plan.gpus_total() > 1) {
+    add_site_variables(uenv.variables, plan);
+  }
+  return {};
+}
+
+// --edf: the Container Engine environment on the srun line, with the options
+// the site requires for its images unless --plain-edf.
+Expected<void> choose_edf(const System& s, const Request& r, Plan& plan) {
+  if (!r.edf) {
+    if (r.plain_edf) {
+      return fail(ErrorKind::usage, "--plain-edf goes with --edf; leave it out or add --edf");
+    }
+    return {};
+  }
+  if (!s.environment.container_engine) {
+    return fail(ErrorKind::rejected, fmt::format("{}: the catalogue knows no Container Engine "
+                                                 "there; use --container IMAGE.sif",
+                                                 s.name));
+  }
+  if (r.edf->empty() || has_control_char(*r.edf)) {
+    return fail(ErrorKind::usage, "--edf: give an environment name or the path of its .toml");
+  }
+  const auto& extra = s.environment.container_engine_srun_options;
+  if (!r.plain_edf) {
+    plan.srun_options = extra;
+  }
+  plan.srun_options.push_back("--environment=" + *r.edf);
+  warn_if_x86(s, s.environment.container_engine_arch, *r.edf, plan);
+  std::string why =
+      "the Container Engine starts each srun task in this environment, and PyTorch comes from "
+      "its image (on the srun line, as CSCS advises, not as #SBATCH --environment)";
+  if (!extra.empty()) {
+    why += r.plain_edf
+               ? fmt::format("; --plain-edf left out {}", fmt::join(extra, " "))
+               : fmt::format("; with {}: {} (--plain-edf leaves them out)", fmt::join(extra, " "),
+                             s.environment.container_engine_why);
+  }
+  plan.reasons.push_back({"environment", *r.edf, why, s.environment.container_engine->url});
+  return {};
+}
+
+// The runtime's command that runs each task inside the image, as the site
+// documents it (verb and flags from the catalogue), with the user's binds.
+Expected<void> choose_container_launch(const System& s, const Request& r,
+                                       const std::optional<std::string>& image,
+                                       bool default_image, Plan& plan) {
   if (!r.binds.empty() && !image) {
     return fail(ErrorKind::usage, "--bind is for --container; add --container IMAGE.sif");
   }
-  if (image) {
-    plan.run_prefix = {rule->runtime, rule->verb};
-    plan.run_prefix.insert(plan.run_prefix.end(), rule->flags.begin(), rule->flags.end());
-    for (const auto& b : r.binds) {
-      if (b.empty() || has_control_char(b)) {
-        return fail(ErrorKind::usage, "--bind: give SRC or SRC:DST");
-      }
-      plan.run_prefix.push_back("--bind");
-      plan.run_prefix.push_back(shell_quote(b));
-    }
-    plan.run_prefix.push_back(shell_quote(*image));
-    std::vector<std::string> verb(plan.run_prefix.begin(),
-                                  plan.run_prefix.begin() + 2 +
-                                      static_cast<std::ptrdiff_t>(rule->flags.size()));
-    const std::string how = fmt::format("run as `{} IMAGE`, the site's way", fmt::join(verb, " "));
-    plan.reasons.push_back(
-        {"container", *image,
-         default_image ? fmt::format("{}; {} (--container IMAGE picks another)", rule->image_why,
-                                     how)
-                       : fmt::format("asked for with --container; PyTorch comes from this image, "
-                                     "{}",
-                                     how),
-         rule->source.url});
-    warn_if_x86(s, rule->arch, *image, plan);
+  if (!image) {
+    return {};
   }
-  plan.env.insert(plan.env.end(), user_env.begin(), user_env.end());
+  const ContainerRule& rule = *s.environment.container;
+  plan.run_prefix = {rule.runtime, rule.verb};
+  plan.run_prefix.insert(plan.run_prefix.end(), rule.flags.begin(), rule.flags.end());
+  const std::string how = fmt::format("run as `{} IMAGE`, the site's way",
+                                      fmt::join(plan.run_prefix, " "));
+  for (const auto& b : r.binds) {
+    if (b.empty() || has_control_char(b)) {
+      return fail(ErrorKind::usage, "--bind: give SRC or SRC:DST");
+    }
+    plan.run_prefix.push_back("--bind");
+    plan.run_prefix.push_back(shell_quote(b));
+  }
+  plan.run_prefix.push_back(shell_quote(*image));
+  plan.reasons.push_back(
+      {"container", *image,
+       default_image
+           ? fmt::format("{}; {} (--container IMAGE picks another)", rule.image_why, how)
+           : fmt::format("asked for with --container; PyTorch comes from this image, {}", how),
+       rule.source.url});
+  warn_if_x86(s, rule.arch, *image, plan);
+  return {};
+}
+
+// Modules, virtual environment, container and exported variables, in the
+// order the script sets them up; the user's --env comes last, so it wins.
+Expected<void> choose_environment(const System& s, const Request& r, Plan& plan) {
+  bool default_image = false;
+  auto image = choose_image(s, r, default_image);
+  if (!image) {
+    return tl::unexpected(image.error());
+  }
+  const bool has_image = image->has_value();
+  if (auto ok = choose_modules(s, r, has_image, plan); !ok) {
+    return ok;
+  }
+  choose_site_settings(s, plan);
+  if (auto ok = choose_venv(r, has_image, plan); !ok) {
+    return ok;
+  }
+  auto user_env = user_variables(r);
+  if (!user_env) {
+    return tl::unexpected(user_env.error());
+  }
+  for (auto step : {choose_uenv, choose_edf}) {
+    if (auto ok = step(s, r, plan); !ok) {
+      return ok;
+    }
+  }
+  if (auto ok = choose_container_launch(s, r, *image, default_image, plan); !ok) {
+    return ok;
+  }
+  plan.env.insert(plan.env.end(), user_env->begin(), user_env->end());
   return {};
 }
 
