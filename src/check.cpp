@@ -838,12 +838,9 @@ std::vector<ScriptLine> logical_lines(const std::vector<ScriptLine>& lines) {
   return out;
 }
 
-void check_launch(const System& s, const SbatchScript& script, const ScriptShape& shape,
-                  Out& out) {
-  if (script.commands.empty()) {
-    return;
-  }
-  const std::vector<ScriptLine> commands = logical_lines(script.commands);
+// A multi-node job with no srun, or several GPUs driven by one process.
+void check_starts_tasks(const System& s, const SbatchScript& script, const ScriptShape& shape,
+                        Out& out) {
   int program_line = 0;
   const bool srun = has_command(script.commands, is_srun);
   const bool multi = has_command(script.commands, is_multi_process);
@@ -865,9 +862,13 @@ void check_launch(const System& s, const SbatchScript& script, const ScriptShape
                     "e.g. with {} ({})",
                     gpus, launcher_name(s.launch.multi_gpu), s.launch.why));
   }
+}
 
-  // A launcher started once per GPU: N x N processes.
-  int processes_per_node = srun ? shape.tasks_per_node : 1;
+// A launcher started once per GPU: N x N processes. Returns the processes
+// per node the launch lines start.
+int check_launcher_per_gpu(const SbatchScript& script, const std::vector<ScriptLine>& commands,
+                           const ScriptShape& shape, Out& out) {
+  int processes_per_node = has_command(script.commands, is_srun) ? shape.tasks_per_node : 1;
   for (const auto& l : commands) {
     const auto launcher = launcher_in(l.text);
     if (!launcher) {
@@ -897,9 +898,13 @@ void check_launch(const System& s, const SbatchScript& script, const ScriptShape
           fix);
     }
   }
+  return processes_per_node;
+}
 
-  // Each task sees only its own GPU (as device 0), yet LOCAL_RANK counts
-  // the tasks of the node: set_device(LOCAL_RANK) fails on all but the first.
+// Each task sees only its own GPU (as device 0), yet LOCAL_RANK counts
+// the tasks of the node: set_device(LOCAL_RANK) fails on all but the first.
+void check_local_rank(const std::vector<ScriptLine>& commands, const ScriptShape& shape,
+                      Out& out) {
   const SbatchDirective* per_task_directive =
       shape.ask && shape.ask->directive->option == "gpus-per-task" ? shape.ask->directive
                                                                    : nullptr;
@@ -930,8 +935,11 @@ void check_launch(const System& s, const SbatchScript& script, const ScriptShape
                     "LOCAL_RANK=0",
                     visibility_line, tasks));
   }
+}
 
-  // OpenMP threads x processes over the CPUs of the node.
+// OpenMP threads x processes over the CPUs of the node.
+void check_threads(const std::vector<ScriptLine>& commands, const ScriptShape& shape,
+                   int processes_per_node, Out& out) {
   int cpus = shape.cpus_node;
   if (cpus == 0 && shape.partition && shape.partition->whole_node) {
     cpus = shape.node->cores;
@@ -959,6 +967,18 @@ void check_launch(const System& s, const SbatchScript& script, const ScriptShape
     }
     break;
   }
+}
+
+void check_launch(const System& s, const SbatchScript& script, const ScriptShape& shape,
+                  Out& out) {
+  if (script.commands.empty()) {
+    return;
+  }
+  const std::vector<ScriptLine> commands = logical_lines(script.commands);
+  check_starts_tasks(s, script, shape, out);
+  const int processes_per_node = check_launcher_per_gpu(script, commands, shape, out);
+  check_local_rank(commands, shape, out);
+  check_threads(commands, shape, processes_per_node, out);
 }
 
 // ---- Rationales (mlsub check --explain ID) -----------------------------
