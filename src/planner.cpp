@@ -867,25 +867,21 @@ bool is_array_spec(std::string_view spec) {
 constexpr std::size_t k_max_array = 10000;
 
 // --array and --sweep: one array job, and for a sweep each index's arguments.
-Expected<void> choose_array(const Request& r, Plan& plan) {
-  if (r.array && !r.sweeps.empty()) {
-    return fail(ErrorKind::usage, "--sweep makes the array itself; leave out --array");
-  }
-  if (r.array) {
-    if (!is_array_spec(*r.array)) {
-      return fail(ErrorKind::usage,
-                  fmt::format("--array '{}' is not Slurm's array syntax; write e.g. 0-9, "
-                              "1,3,5 or 0-99%10",
-                              r.array->substr(0, 60)));
+// The values of --sweep NAME=V1,V2,... (from the character after '=').
+std::vector<std::string> sweep_values(const std::string& sweep, std::size_t from) {
+  std::vector<std::string> values;
+  for (;;) {
+    const auto comma = sweep.find(',', from);
+    values.push_back(sweep.substr(from, comma == std::string::npos ? comma : comma - from));
+    if (comma == std::string::npos) {
+      return values;
     }
-    plan.array = r.array;
-    plan.reasons.push_back({"array", *r.array, "asked for with --array; each task sees its "
-                                               "index in $SLURM_ARRAY_TASK_ID", ""});
-    return {};
+    from = comma + 1;
   }
-  if (r.sweeps.empty()) {
-    return {};
-  }
+}
+
+// --sweep: the product of every sweep's values, one array task each.
+Expected<void> choose_sweep(const Request& r, Plan& plan) {
   // The table repeats every value in every combination it is part of: a
   // 100 KB value times 10,000 tasks would be a gigabyte of script.
   constexpr std::size_t k_max_sweep_bytes = std::size_t{16} << 20;
@@ -899,16 +895,7 @@ Expected<void> choose_array(const Request& r, Plan& plan) {
                   fmt::format("--sweep '{}': write NAME=V1,V2,..., e.g. --sweep lr=1e-3,3e-4",
                               sweep.substr(0, 60)));
     }
-    std::vector<std::string> values;
-    std::size_t from = eq + 1;
-    for (;;) {
-      const auto comma = sweep.find(',', from);
-      values.push_back(sweep.substr(from, comma == std::string::npos ? comma : comma - from));
-      if (comma == std::string::npos) {
-        break;
-      }
-      from = comma + 1;
-    }
+    const std::vector<std::string> values = sweep_values(sweep, eq + 1);
     // Checked before the product is built: 1,000 values times a sweep of
     // 100,000 commas would be 10^8 combinations, gigabytes, before any check.
     if (values.size() > k_max_array / combos.size()) {
@@ -947,6 +934,25 @@ Expected<void> choose_array(const Request& r, Plan& plan) {
                                       plan.sweep.size(), fmt::join(plan.sweep_names, ", ")),
                           ""});
   return {};
+}
+
+Expected<void> choose_array(const Request& r, Plan& plan) {
+  if (r.array && !r.sweeps.empty()) {
+    return fail(ErrorKind::usage, "--sweep makes the array itself; leave out --array");
+  }
+  if (r.array) {
+    if (!is_array_spec(*r.array)) {
+      return fail(ErrorKind::usage,
+                  fmt::format("--array '{}' is not Slurm's array syntax; write e.g. 0-9, "
+                              "1,3,5 or 0-99%10",
+                              r.array->substr(0, 60)));
+    }
+    plan.array = r.array;
+    plan.reasons.push_back({"array", *r.array, "asked for with --array; each task sees its "
+                                               "index in $SLURM_ARRAY_TASK_ID", ""});
+    return {};
+  }
+  return r.sweeps.empty() ? Expected<void>{} : choose_sweep(r, plan);
 }
 
 void choose_requeue(const Request& r, Plan& plan) {
