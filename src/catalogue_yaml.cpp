@@ -89,6 +89,26 @@ SourceRef read_source(MapReader& r) {
   return s;
 }
 
+// The name of an environment variable, as a site's shell sets it.
+std::optional<std::string> read_variable_name(MapReader& r, const char* key, bool required) {
+  auto name = r.text(key, required);
+  if (name && !is_word(*name, "ABCDEFGHIJKLMNOPQRSTUVWXYZ_", "0123456789")) {
+    r.problem(key, fmt::format("'{}' is not an upper-case variable name", *name));
+  }
+  return name;
+}
+
+// A list of KEY=VALUE entries (variables a job exports).
+std::vector<std::string> read_key_values(MapReader& r, const char* key) {
+  std::vector<std::string> out = r.text_list(key);
+  for (const auto& kv : out) {
+    if (kv.find('=') == std::string::npos || kv.front() == '=') {
+      r.problem(key, fmt::format("'{}' is not KEY=VALUE", kv));
+    }
+  }
+  return out;
+}
+
 // `assumed:` and `sources:` of one block: maps from a field of the block
 // to why it is assumed, or to the page that states it. A note must name a
 // field the block sets (a typo would otherwise hide an assumption), and a
@@ -251,15 +271,8 @@ LaunchRule read_launch(MapReader& top) {
   }
   if (const YAML::Node v = r.child("rendezvous", false); v.IsDefined()) {
     MapReader vr(v, "launch.rendezvous", top.problems());
-    out.rendezvous_host_variable = vr.text("host_variable");
-    out.rendezvous_port_variable = vr.text("port_variable");
-    for (const char* key : {"host_variable", "port_variable"}) {
-      const auto& name =
-          key[0] == 'h' ? out.rendezvous_host_variable : out.rendezvous_port_variable;
-      if (name && !is_word(*name, "ABCDEFGHIJKLMNOPQRSTUVWXYZ_", "0123456789")) {
-        vr.problem(key, fmt::format("'{}' is not an upper-case variable name", *name));
-      }
-    }
+    out.rendezvous_host_variable = read_variable_name(vr, "host_variable", true);
+    out.rendezvous_port_variable = read_variable_name(vr, "port_variable", true);
     out.rendezvous_source = read_source(vr);
     vr.finish();
   }
@@ -284,16 +297,8 @@ Environment read_environment(MapReader& top) {
     MapReader ur(u, "environment.uenv", top.problems());
     UenvRule rule;
     rule.view = ur.text("view").value_or("");
-    rule.variables = ur.text_list("variables");
-    rule.job_variables = ur.text_list("job_variables");
-    for (const auto* list : {&rule.variables, &rule.job_variables}) {
-      for (const auto& kv : *list) {
-        if (kv.find('=') == std::string::npos || kv.front() == '=') {
-          ur.problem(list == &rule.variables ? "variables" : "job_variables",
-                     fmt::format("'{}' is not KEY=VALUE", kv));
-        }
-      }
-    }
+    rule.variables = read_key_values(ur, "variables");
+    rule.job_variables = read_key_values(ur, "job_variables");
     if (const YAML::Node js = ur.child("job_variables_source", false); js.IsDefined()) {
       MapReader jr(js, "environment.uenv.job_variables_source", top.problems());
       rule.job_variables_source = read_source(jr);
@@ -327,12 +332,7 @@ Environment read_environment(MapReader& top) {
       r.problem("job_cache_dirs", fmt::format("'{}' is not a variable name", name));
     }
   }
-  out.distributed_variables = r.text_list("distributed_variables");
-  for (const auto& kv : out.distributed_variables) {
-    if (kv.find('=') == std::string::npos || kv.front() == '=') {
-      r.problem("distributed_variables", fmt::format("'{}' is not KEY=VALUE", kv));
-    }
-  }
+  out.distributed_variables = read_key_values(r, "distributed_variables");
   if (const YAML::Node d = r.child("deprecated_modules", false); d.IsDefined()) {
     if (!d.IsSequence()) {
       r.problem("deprecated_modules", "expected a list of {module, warning}");
@@ -447,12 +447,7 @@ NodeType read_node_type(const YAML::Node& node, const std::string& path, Problem
     MapReader dr(d, path + ".local_disk", problems);
     out.local_disk_gres = dr.text("gres", false);
     out.local_disk_max = dr.size("max", out.local_disk_gres.has_value());
-    out.local_disk_variable = dr.text("variable").value_or("");
-    if (!out.local_disk_variable.empty() &&
-        !is_word(out.local_disk_variable, "ABCDEFGHIJKLMNOPQRSTUVWXYZ_", "0123456789")) {
-      dr.problem("variable", fmt::format("'{}' is not an upper-case variable name",
-                                         out.local_disk_variable));
-    }
+    out.local_disk_variable = read_variable_name(dr, "variable", true).value_or("");
     out.local_disk_size = dr.size("size", false);
     out.local_disk_advice = dr.text("advice", !out.local_disk_gres).value_or("");
     if (out.local_disk_max && !out.local_disk_gres) {

@@ -60,8 +60,9 @@ std::vector<Violation> violations(const Partition& p, const Shape& shape) {
                                "tasks is one (pending ones count too, so a %N limit does not "
                                "help)",
                                *p.max_jobs_per_user, shape.jobs),
-                   fmt::format("split the sweep into arrays of at most {} tasks (--array 0-{}, "
-                               "then the next range) and submit the next when one is done",
+                   fmt::format("split the sweep into arrays of at most {} tasks (--array 0-{} "
+                               "and then the next range, or fewer --sweep values per run) and "
+                               "submit the next when one is done",
                                *p.max_jobs_per_user, *p.max_jobs_per_user - 1),
                    "jobs-limit"});
   }

@@ -44,8 +44,8 @@ void add_request_options(CLI::App& app, RequestOptions& o) {
   app.add_option("--partition,-p", o.partition, "Partition (default: chosen from GPUs, nodes "
                                                 "and time)")
       ->group("Job");
-  app.add_option("--gpu-type", o.gpu_type, "GPU type on systems with several (Alvis: T4, A40, "
-                                           "A100, ...)")
+  app.add_option("--gpu-type", o.gpu_type, "GPU type (or MIG slice type) on systems with "
+                                           "several; mlsub show SYSTEM lists them")
       ->group("Job");
   app.add_option("--account,-A", o.account, "Project to bill (default: $MLSUB_ACCOUNT, then "
                                             "$SBATCH_ACCOUNT)")

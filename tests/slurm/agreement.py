@@ -36,7 +36,7 @@ def fmt_minutes(m):
 
 
 def requests(system):
-    """(label, partition, nodes, gpus_per_node, minutes, gpu_type) tuples:
+    """(label, partition, nodes, gpus_per_node, minutes, gpu_type[, array tasks]) tuples:
     for every partition and every node type it has, every GPUs-per-node
     count from 1 to one too many, node counts at and around the partition's
     bounds, and times under, at and over its limit; then GPU types the site
@@ -57,6 +57,14 @@ def requests(system):
                     for mins in (1, max(1, max_time // 2), max_time, max_time + 1):
                         out.append((f"{t['name']} {nodes}x{gpn} {fmt_minutes(mins)}", p["name"],
                                     nodes, gpn, mins, t["gpu_type"] if len(types) > 1 else None))
+        cap = p.get("max_jobs_per_user")
+        if cap is not None:
+            # An array at and over the per-user job cap (1 node, 1 GPU).
+            t = ptypes[0]
+            for tasks in (cap, cap + 1):
+                out.append((f"array of {tasks}", p["name"], max(1, p["min_nodes"]),
+                            max(1, p["min_gpus"]), max(1, max_time // 2),
+                            t["gpu_type"] if len(types) > 1 else None, tasks))
         if len(types) > 1:
             t = ptypes[0]
             out.append(("unknown GPU type", p["name"], 1, 1, 60, "H200"))
@@ -64,7 +72,7 @@ def requests(system):
     return out
 
 
-def directives(system, partition, nodes, gpn, mins, gpu_type):
+def directives(system, partition, nodes, gpn, mins, gpu_type, tasks=None):
     """The request as the site's #SBATCH lines, written from the catalogue's
     rules, independently of mlsub's planner."""
     p = next(x for x in system["partitions"] if x["name"] == partition)
@@ -82,6 +90,8 @@ def directives(system, partition, nodes, gpn, mins, gpu_type):
         lines.append(f"--mem={per_gpu * gpn}G")
     pattern = system["account"].get("pattern")
     lines.append(f"--account={ACCOUNTS.get(pattern, 'a01')}")
+    if tasks is not None:
+        lines.append(f"--array=0-{tasks - 1}")
     return lines
 
 
@@ -95,8 +105,9 @@ def slurm_verdict(conf, script):
 def judge(mlsub, system, conf, request):
     """One request: (agrees, accepted by both, problems)."""
     name = system["name"]
-    label, part, nodes, gpn, mins, gpu_type = request
-    lines = directives(system, part, nodes, gpn, mins, gpu_type)
+    label, part, nodes, gpn, mins, gpu_type = request[:6]
+    tasks = request[6] if len(request) > 6 else None
+    lines = directives(system, part, nodes, gpn, mins, gpu_type, tasks)
     account = next(l for l in lines if l.startswith("--account="))[10:]
     argv = [mlsub, "plan", "--system", name, "--partition", part, "--nodes", str(nodes),
             "--gpus-per-node", str(gpn), "--time", fmt_minutes(mins), "--account", account]
@@ -106,6 +117,8 @@ def judge(mlsub, system, conf, request):
         # Alps has no default software environment (plan asks for one); an
         # EDF adds no #SBATCH line, so the replica judges the same header.
         argv += ["--edf", "./pytorch.toml"]
+    if tasks is not None:
+        argv += ["--array", f"0-{tasks - 1}"]
     mine = subprocess.run(argv + ["train.py"], capture_output=True, text=True)
     raw = "#!/bin/bash\n" + "".join(f"#SBATCH {l}\n" for l in lines) + "true\n"
     slurm_ok, slurm_says = slurm_verdict(conf, raw)

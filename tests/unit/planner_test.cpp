@@ -613,7 +613,7 @@ TEST_CASE("Roihu refuses --local-disk and says what CSC documents instead") {
   Request r = gpus(1);
   r.local_disk = Size{100 * 1024};
   const std::string why = must_reject("roihu", r);
-  CHECK(why.find("$TMPDIR (150 GiB per user") != std::string::npos);
+  CHECK(why.find("$TMPDIR there (150 GiB per user") != std::string::npos);
   CHECK(why.find("--bb") != std::string::npos);
   CHECK(why.find("--exclusive") != std::string::npos);
   // Where a disk is reserved, --explain names the variable from the catalogue.
