@@ -82,11 +82,11 @@ wait_job() {
   echo "$s"
 }
 
-run_cell() {  # run_cell SITE LAUNCHER SIZE ENV REQUEUE
-  local site=$1 launcher=$2 size=$3 env=$4 requeue=$5
-  local cell=$proj/cells/$site-$launcher-$size-$env-$requeue
+run_cell() {  # run_cell SITE LAUNCHER SIZE ENV REQUEUE [RESULTS [SUFFIX]]
+  local site=$1 launcher=$2 size=$3 env=$4 requeue=$5 results=${6:-$proj/results}
+  local cell=$proj/cells/$site-$launcher-$size-$env-$requeue${7:-}
   mkdir -p "$cell"
-  echo "$*" >"$cell/cell"
+  echo "$site $launcher $size $env $requeue" >"$cell/cell"
   (
     # shellcheck disable=SC1090,SC1091 # written by make_sw.py
     . "$lab/sw/$site/init.sh"
@@ -141,7 +141,7 @@ run_cell() {  # run_cell SITE LAUNCHER SIZE ENV REQUEUE
     fi
     wait_job "$id" "$requeue" >state
   )
-  /usr/bin/python3 "$site_dir/judge.py" "$cell" "$lab/sw/$site" >>"$proj/results"
+  /usr/bin/python3 "$site_dir/judge.py" "$cell" "$lab/sw/$site" >>"$results"
 }
 
 mode=${MLSUB_SITE_MATRIX:-pairwise}
@@ -160,6 +160,26 @@ for c in "${cells[@]}"; do
   run_cell $c &
 done
 wait
+
+# A cell that failed runs once more, alone. Two-node jobs beside three other
+# cells on one loopback machine have failed now and then in ways that the
+# same cell alone does not repeat (docs/development/site-emulation.md); a
+# product fault fails both runs, and a pass on the second run is printed as
+# FLAKY with the first run's failure, never hidden.
+if grep -q ' FAIL' "$proj/results"; then
+  grep ' FAIL' "$proj/results" >"$proj/first-failures"
+  grep -v ' FAIL' "$proj/results" >"$proj/results.kept" || true
+  while read -r line; do
+    read -r -a c <<<"$line"
+    : >"$proj/retry"
+    run_cell "${c[@]:0:4}" "${c[4]#requeue=}" "$proj/retry" -retry
+    if grep -q ' PASS' "$proj/retry"; then
+      echo "FLAKY (passed when run again alone): $line"
+    fi
+    cat "$proj/retry" >>"$proj/results.kept"
+  done <"$proj/first-failures"
+  mv "$proj/results.kept" "$proj/results"
+fi
 
 # The table: one line a cell, the broken invariants named.
 sort "$proj/results" | awk '{ printf "  %-14s %-10s %-6s %-9s %-12s %s %s\n", $1, $2, $3, $4, $5, $6, ($6 == "FAIL" ? $7 : "") }'
