@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "mlsub/catalogue_pack.hpp"
+#include "mlsub/file.hpp"
 #include "mlsub/suggest.hpp"
 
 namespace fs = std::filesystem;
@@ -25,17 +26,6 @@ bool iequals(std::string_view a, std::string_view b) {
            return std::tolower(static_cast<unsigned char>(x)) ==
                   std::tolower(static_cast<unsigned char>(y));
          });
-}
-
-Expected<std::string> read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    return fail(ErrorKind::io, fmt::format("cannot read {}: check that it exists and is readable",
-                                           path));
-  }
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
 }
 
 }  // namespace
@@ -89,7 +79,8 @@ Expected<System> Catalogue::load_file(const std::string& path,
                                       std::string_view expected_name) const {
   auto text = read_file(path);
   if (!text) {
-    return tl::unexpected(text.error());
+    return fail(ErrorKind::io, fmt::format("cannot read {}: check that it exists and is readable",
+                                           path));
   }
   if (m_packed != nullptr) {
     for (const auto& entry : *m_packed) {

@@ -12,6 +12,8 @@
 
 #include "mlsub/render.hpp"
 
+#include "mlsub/file.hpp"
+
 #include <algorithm>
 #include <array>
 #include <filesystem>
@@ -150,13 +152,11 @@ class PlanContext : public mu::basic_context<std::string> {
 };
 
 Expected<std::string> read_template(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
+  auto text = read_file(path);
+  if (!text) {
     return fail(ErrorKind::render, fmt::format("cannot read template {}", path));
   }
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
+  return text;
 }
 
 // The last directory that has `file_name` wins, as for systems.

@@ -16,6 +16,7 @@
 #include "exit_codes.hpp"
 #include "mlsub/catalogue.hpp"
 #include "mlsub/check.hpp"
+#include "mlsub/file.hpp"
 #include "output.hpp"
 
 namespace mlsub::cli {
@@ -106,13 +107,13 @@ class Checker {
         code = k_exit_usage;
         continue;
       } else {
-        std::ifstream in(file, std::ios::binary);
-        if (!in) {
+        auto bytes = read_file(file);
+        if (!bytes) {
           print_error(fmt::format("cannot read {}; check the path", file));
           code = k_exit_io;
           continue;
         }
-        text << in.rdbuf();
+        text << *bytes;
       }
       const SbatchScript script = parse_sbatch_directives(text.str());
       auto system = system_for(file, script);

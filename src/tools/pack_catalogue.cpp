@@ -15,6 +15,7 @@
 
 #include "mlsub/catalogue.hpp"
 #include "mlsub/catalogue_pack.hpp"
+#include "mlsub/file.hpp"
 
 namespace {
 
@@ -60,10 +61,8 @@ int main(int argc, char** argv) {
          "  static const std::vector<PackedSystem> systems{\n";
   for (int i = 2; i < argc; ++i) {
     const std::string path = argv[i];
-    std::ifstream in(path, std::ios::binary);
-    std::ostringstream text;
-    text << in.rdbuf();
-    if (!in) {
+    const auto text = mlsub::read_file(path);
+    if (!text) {
       std::cerr << path << ": cannot read it\n";
       return 1;
     }
@@ -76,7 +75,7 @@ int main(int argc, char** argv) {
       std::cerr << system.error().message << "\n";
       return 1;
     }
-    cpp << "    {" << literal(name) << ",\n     " << literal(text.str()) << ",\n     "
+    cpp << "    {" << literal(name) << ",\n     " << literal(*text) << ",\n     "
         << literal(mlsub::pack_system(*system)) << "},\n";
   }
   cpp << "  };\n  return systems;\n}\n\n}  // namespace mlsub\n";
