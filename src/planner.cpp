@@ -121,56 +121,40 @@ Expected<const NodeType*> choose_node_type(const System& s, const Request& r, Pl
   return node;
 }
 
-Expected<void> choose_shape(const System& s, const NodeType& node, const Request& r, Plan& plan) {
+// --gpus alone: as few nodes as hold the GPUs, the same number on each.
+Expected<void> spread_gpus(const System& s, const NodeType& node, const Request& r, Plan& plan) {
   const int per_node = node.gpus;
-  if (r.gpus_per_node && *r.gpus_per_node > per_node) {
-    return fail(ErrorKind::rejected,
-                fmt::format("{}: a {} node has {} GPUs, --gpus-per-node {} asks for more", s.name,
-                            node.gpu_type, per_node, *r.gpus_per_node));
-  }
-  if (r.nodes) {
-    plan.nodes = *r.nodes;
-    plan.gpus_per_node = r.gpus_per_node.value_or(per_node);
-    if (r.gpus && *r.gpus != plan.nodes * plan.gpus_per_node) {
-      if (r.gpus_per_node || *r.gpus % plan.nodes != 0 || *r.gpus / plan.nodes > per_node) {
-        return fail(ErrorKind::usage,
-                    fmt::format("--gpus {} does not equal --nodes {} x GPUs per node; give "
-                                "--gpus alone, or --nodes with --gpus-per-node",
-                                *r.gpus, plan.nodes));
-      }
-      plan.gpus_per_node = *r.gpus / plan.nodes;
-    }
-    plan.reasons.push_back({"nodes", std::to_string(plan.nodes), "asked for with --nodes", ""});
-  } else if (r.gpus_per_node && !r.gpus) {
+  const int gpus = r.gpus.value_or(1);
+  if (gpus <= per_node) {
     plan.nodes = 1;
-    plan.gpus_per_node = *r.gpus_per_node;
+    plan.gpus_per_node = gpus;
   } else {
-    const int gpus = r.gpus.value_or(1);
-    if (gpus <= per_node) {
-      plan.nodes = 1;
-      plan.gpus_per_node = gpus;
-    } else {
-      const int nodes = (gpus + per_node - 1) / per_node;
-      if (gpus % nodes != 0) {
-        const int below = gpus / per_node * per_node;
-        return fail(ErrorKind::rejected,
-                    fmt::format("{}: {} GPUs do not split evenly over nodes of {}; ask for {} "
-                                "({} nodes x {}) or {} ({} nodes x {}), or give --nodes and "
-                                "--gpus-per-node",
-                                s.name, gpus, per_node, below, below / per_node, per_node,
-                                nodes * per_node, nodes, per_node));
-      }
-      plan.nodes = nodes;
-      plan.gpus_per_node = gpus / nodes;
+    const int nodes = (gpus + per_node - 1) / per_node;
+    if (gpus % nodes != 0) {
+      const int below = gpus / per_node * per_node;
+      return fail(ErrorKind::rejected,
+                  fmt::format("{}: {} GPUs do not split evenly over nodes of {}; ask for {} "
+                              "({} nodes x {}) or {} ({} nodes x {}), or give --nodes and "
+                              "--gpus-per-node",
+                              s.name, gpus, per_node, below, below / per_node, per_node,
+                              nodes * per_node, nodes, per_node));
     }
-    plan.reasons.push_back(
-        {"nodes", std::to_string(plan.nodes),
-         plan.nodes == 1 ? fmt::format("{} GPU{} fit{} on one node of {}", gpus,
-                                       gpus == 1 ? "" : "s", gpus == 1 ? "s" : "", per_node)
-                         : fmt::format("{} GPUs need {} nodes of {} GPUs each", gpus, plan.nodes,
-                                       per_node),
-         node.source.url});
+    plan.nodes = nodes;
+    plan.gpus_per_node = gpus / nodes;
   }
+  plan.reasons.push_back(
+      {"nodes", std::to_string(plan.nodes),
+       plan.nodes == 1 ? fmt::format("{} GPU{} fit{} on one node of {}", gpus,
+                                     gpus == 1 ? "" : "s", gpus == 1 ? "s" : "", per_node)
+                       : fmt::format("{} GPUs need {} nodes of {} GPUs each", gpus, plan.nodes,
+                                     per_node),
+       node.source.url});
+  return {};
+}
+
+// The node type's own caps: GPUs per job (e.g. a MIG slice) and how many
+// nodes of the type there are.
+Expected<void> check_node_type_caps(const System& s, const NodeType& node, const Plan& plan) {
   if (node.max_per_job && plan.gpus_total() > *node.max_per_job) {
     std::vector<std::string> others;
     for (const auto& n : s.node_types) {
@@ -196,6 +180,35 @@ Expected<void> choose_shape(const System& s, const NodeType& node, const Request
                             s.node_types.size() > 1 ? ", or another --gpu-type" : ""));
   }
   return {};
+}
+
+Expected<void> choose_shape(const System& s, const NodeType& node, const Request& r, Plan& plan) {
+  const int per_node = node.gpus;
+  if (r.gpus_per_node && *r.gpus_per_node > per_node) {
+    return fail(ErrorKind::rejected,
+                fmt::format("{}: a {} node has {} GPUs, --gpus-per-node {} asks for more", s.name,
+                            node.gpu_type, per_node, *r.gpus_per_node));
+  }
+  if (r.nodes) {
+    plan.nodes = *r.nodes;
+    plan.gpus_per_node = r.gpus_per_node.value_or(per_node);
+    if (r.gpus && *r.gpus != plan.nodes * plan.gpus_per_node) {
+      if (r.gpus_per_node || *r.gpus % plan.nodes != 0 || *r.gpus / plan.nodes > per_node) {
+        return fail(ErrorKind::usage,
+                    fmt::format("--gpus {} does not equal --nodes {} x GPUs per node; give "
+                                "--gpus alone, or --nodes with --gpus-per-node",
+                                *r.gpus, plan.nodes));
+      }
+      plan.gpus_per_node = *r.gpus / plan.nodes;
+    }
+    plan.reasons.push_back({"nodes", std::to_string(plan.nodes), "asked for with --nodes", ""});
+  } else if (r.gpus_per_node && !r.gpus) {
+    plan.nodes = 1;
+    plan.gpus_per_node = *r.gpus_per_node;
+  } else if (auto ok = spread_gpus(s, node, r, plan); !ok) {
+    return ok;
+  }
+  return check_node_type_caps(s, node, plan);
 }
 
 std::string describe_shape(const Plan& plan) {

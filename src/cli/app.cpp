@@ -6,6 +6,7 @@
 #include <CLI/CLI.hpp>
 #include <exception>
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <string>
 #include <vector>
 
@@ -122,12 +123,8 @@ int run(int argc, char** argv) {
 }
 
 namespace {
-int run_with(int argc, char** argv, bool from_header) {
-  GlobalOptions global;
-  global.command_line = script_command_line(argc, argv);
-  global.from_header = from_header;
-
-  CLI::App app{k_description, "mlsub"};
+// The flags every command takes, and the top-level help's examples.
+void add_global_options(CLI::App& app, GlobalOptions& global) {
   app.set_version_flag("--version", "mlsub " MLSUB_VERSION);
   app.add_flag("--verbose,-v", global.verbose, "Print what mlsub reads and decides, on stderr");
   app.add_option("--catalogue", global.catalogue_dirs,
@@ -149,6 +146,35 @@ int run_with(int argc, char** argv, bool from_header) {
       "  mlsub doctor /scratch/project_465000123/data\n"
       "\n"
       "Run 'mlsub COMMAND --help' for a command's flags. README.md lists exit codes.");
+}
+
+// CLI11's parse errors as one line and exit 2 (--help and --version exit 0).
+int parse_error_exit(const CLI::ParseError& e, CLI::App& app,
+                     const std::vector<Command>& commands) {
+  if (e.get_exit_code() == 0) {
+    return app.exit(e);  // --help, --version
+  }
+  const std::string message = e.what();
+  if (e.get_name() == "RequiredError" && message.find("subcommand") != std::string::npos) {
+    std::vector<std::string> names;
+    for (const Command& command : commands) {
+      names.push_back(command.app->get_name());
+    }
+    print_error(fmt::format("no command given; try mlsub plan --help (commands: {})",
+                            fmt::join(names, ", ")));
+    return k_exit_usage;
+  }
+  print_error(message + hint_for(e, app));
+  return k_exit_usage;
+}
+
+int run_with(int argc, char** argv, bool from_header) {
+  GlobalOptions global;
+  global.command_line = script_command_line(argc, argv);
+  global.from_header = from_header;
+
+  CLI::App app{k_description, "mlsub"};
+  add_global_options(app, global);
 
   const std::vector<Command> commands = {
       setup_plan_command(app, global),
@@ -178,17 +204,7 @@ int run_with(int argc, char** argv, bool from_header) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    if (e.get_exit_code() == 0) {
-      return app.exit(e);  // --help, --version
-    }
-    std::string message = e.what();
-    if (e.get_name() == "RequiredError" && message.find("subcommand") != std::string::npos) {
-      message = "no command given; try mlsub plan --help";
-      print_error(message + " (commands: plan, check, systems, show, submit, status, cancel, logs, report, doctor, completion)");
-      return k_exit_usage;
-    }
-    print_error(message + hint_for(e, app));
-    return k_exit_usage;
+    return parse_error_exit(e, app, commands);
   }
   init_logging(global.verbose);
   try {

@@ -190,10 +190,10 @@ std::vector<std::string> header_words(const std::vector<std::string>& words,
 
 }  // namespace
 
-Expected<Request> to_request(const RequestOptions& o, std::vector<std::string> command_line,
-                             bool use_environment) {
-  Request r;
-  r.system = o.system;
+namespace {
+
+// --gpus, --nodes and --gpus-per-node: numbers, and at least one given.
+Expected<void> read_counts(const RequestOptions& o, Request& r) {
   auto gpus = count("--gpus", o.gpus);
   auto nodes = count("--nodes", o.nodes);
   auto per_node = count("--gpus-per-node", o.gpus_per_node);
@@ -208,6 +208,38 @@ Expected<Request> to_request(const RequestOptions& o, std::vector<std::string> c
   if (!r.gpus && !r.nodes && !r.gpus_per_node) {
     return fail(ErrorKind::usage,
                 "say how many GPUs: --gpus N, or --nodes N with --gpus-per-node G");
+  }
+  return {};
+}
+
+// --account, else (unless the caller says not to) $MLSUB_ACCOUNT, then
+// $SBATCH_ACCOUNT; the origin is kept for --explain.
+void read_account(const RequestOptions& o, bool use_environment, Request& r) {
+  if (o.account) {
+    r.account = o.account;
+    r.account_origin = "--account";
+    return;
+  }
+  if (!use_environment) {
+    return;
+  }
+  for (const char* var : {"MLSUB_ACCOUNT", "SBATCH_ACCOUNT"}) {
+    if (const char* value = std::getenv(var); value != nullptr && *value != '\0') {
+      r.account = std::string(value);
+      r.account_origin = fmt::format("${}", var);
+      return;
+    }
+  }
+}
+
+}  // namespace
+
+Expected<Request> to_request(const RequestOptions& o, std::vector<std::string> command_line,
+                             bool use_environment) {
+  Request r;
+  r.system = o.system;
+  if (auto ok = read_counts(o, r); !ok) {
+    return tl::unexpected(ok.error());
   }
   if (o.time) {
     auto t = parse_duration(*o.time);
@@ -227,18 +259,7 @@ Expected<Request> to_request(const RequestOptions& o, std::vector<std::string> c
   r.gpu_type = o.gpu_type;
   r.job_name = o.job_name;
   r.output = o.output;
-  if (o.account) {
-    r.account = o.account;
-    r.account_origin = "--account";
-  } else if (use_environment) {
-    for (const char* var : {"MLSUB_ACCOUNT", "SBATCH_ACCOUNT"}) {
-      if (const char* value = std::getenv(var); value != nullptr && *value != '\0') {
-        r.account = std::string(value);
-        r.account_origin = fmt::format("${}", var);
-        break;
-      }
-    }
-  }
+  read_account(o, use_environment, r);
   if (o.local_disk) {
     auto size = parse_size(*o.local_disk);
     if (!size) {
