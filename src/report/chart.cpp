@@ -182,7 +182,8 @@ std::vector<Slice> slices(const std::vector<GpuStats>& gpus, double span) {
     const auto mid = v.begin() + static_cast<long>(v.size() / 2);
     std::nth_element(v.begin(), mid, v.end());
     const auto [low, high] = std::minmax_element(v.begin(), v.end());
-    out.push_back(Slice{(static_cast<double>(i) + 0.5) * width, *low, *mid, *high});
+    out.push_back(Slice{(static_cast<double>(i) + 0.5) * width, static_cast<double>(*low),
+                        static_cast<double>(*mid), static_cast<double>(*high)});
   }
   return out;
 }
