@@ -98,6 +98,7 @@ nlohmann::json to_json(const Plan& plan) {
       {"sweep", plan.sweep},
       {"sweep_names", plan.sweep_names},
       {"requeue_lead_seconds", plan.requeue_lead_seconds ? nlohmann::json(*plan.requeue_lead_seconds) : nlohmann::json()},
+      {"requeue_wait_seconds", plan.requeue_wait_seconds ? nlohmann::json(*plan.requeue_wait_seconds) : nlohmann::json()},
       {"local_disk", plan.local_disk ? nlohmann::json(format_size(*plan.local_disk)) : nlohmann::json()},
       {"monitor", plan.monitor.enabled
                       ? nlohmann::json{{"interval_seconds", plan.monitor.interval_seconds},

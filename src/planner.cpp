@@ -972,12 +972,28 @@ void choose_requeue(const Request& r, Plan& plan) {
   if (!r.requeue_lead_seconds) {
     return;
   }
-  plan.requeue_lead_seconds = r.requeue_lead_seconds;
+  const int lead = *r.requeue_lead_seconds;
+  plan.requeue_lead_seconds = lead;
   plan.requeue_signal = "USR2";
   plan.reasons.push_back(
-      {"signal", fmt::format("B:USR2@{}", *r.requeue_lead_seconds),
+      {"signal", fmt::format("B:USR2@{}", lead),
        "the batch shell gets SIGUSR2 this many seconds before the time limit, passes it to the "
        "program to checkpoint, and requeues the job (USR2, not USR1, which NCCL uses)",
+       ""});
+  // Slurm may send the signal up to 60 s early (sbatch(1), --signal), even
+  // before the program has set its handler; a program that misses the
+  // signal would keep the shell waiting into the time limit, and the job
+  // would end TIMEOUT instead of going back to the queue. So the shell
+  // waits for the checkpoint only until shortly before the limit.
+  const int margin = std::min(30, lead / 4);
+  plan.requeue_wait_seconds = lead - margin;
+  plan.reasons.push_back(
+      {"requeue wait", fmt::format("{} s", lead - margin),
+       fmt::format("the shell waits at most this long for the program to checkpoint and exit, "
+                   "then requeues the job anyway, {} s before the time limit: a program that "
+                   "missed the signal (Slurm may send it up to 60 s early, before the program "
+                   "set its handler) is requeued rather than killed at the limit",
+                   margin),
        ""});
 }
 

@@ -537,6 +537,7 @@ const std::vector<ContextKey>& context_keys() {
        }},
       {"requeue", [](const Plan& p, V) { return plain(flag(p.requeue_lead_seconds.has_value())); }},
       {"requeue_signal", [](const Plan& p, V) { return plain(text(p.requeue_signal)); }},
+      {"requeue_wait", [](const Plan& p, V) { return plain(number(p.requeue_wait_seconds.value_or(0))); }},
       {"has_cpu_bind", [](const Plan& p, V) { return plain(flag(p.cpu_bind.has_value())); }},
       {"cpu_bind", [](const Plan& p, V) { return plain(text(p.cpu_bind.value_or(""))); }},
       {"gpu_visibility_var", [](const Plan& p, V) { return plain(text(p.gpu_visibility_var)); }},

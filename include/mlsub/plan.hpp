@@ -81,6 +81,9 @@ struct Plan {
   std::vector<std::string> sweep_names;
   // Requeue on timeout: the signal and how long before the limit it comes.
   std::optional<int> requeue_lead_seconds;
+  // How long the batch shell waits for the program's checkpoint before it
+  // requeues the job anyway (a program that missed or ignores the signal).
+  std::optional<int> requeue_wait_seconds;
   std::string requeue_signal;  // USR2 (USR1 collides with a handler NCCL installs)
   Launcher launcher = Launcher::python;
   std::vector<std::string> module_use;

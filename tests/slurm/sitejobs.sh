@@ -110,9 +110,13 @@ run_cell() {  # run_cell SITE LAUNCHER SIZE ENV REQUEUE [RESULTS [SUFFIX]]
       venv:*) args+=(--venv "$proj/venvs/$site") prog+=(--expect-venv) ;;
     esac
     if [ "$requeue" = on ]; then
-      # The signal a minute or more into the job: the resumed run must end
+      # The signal 120 s before a 4-minute limit. Slurm may send it up to
+      # 60 s early (sbatch(1), --signal: it acts on a periodic tick), so it
+      # comes 60 to 120 s into the job, after the workers have set their
+      # handler (under a launcher that ignores USR2 they ignore it until
+      # then, and a signal before that is lost), and the resumed run ends
       # before its own signal.
-      args+=(--time 3 --requeue-on-timeout 120) prog+=(--checkpoint "$cell/ckpt.pt")
+      args+=(--time 4 --requeue-on-timeout 120) prog+=(--checkpoint "$cell/ckpt.pt")
     else
       args+=(--time 4)
     fi
