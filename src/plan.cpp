@@ -43,6 +43,18 @@ std::vector<Directive> Plan::directives() const {
   if (output) {
     out.push_back({"output", *output});
   }
+  const std::pair<const char*, const std::optional<std::string>*> asked[] = {
+      {"constraint", &constraint}, {"qos", &qos},             {"reservation", &reservation},
+      {"dependency", &dependency}, {"mail-type", &mail_type}, {"mail-user", &mail_user}};
+  for (const auto& [option, value] : asked) {
+    if (*value) {
+      out.push_back({option, **value});
+    }
+  }
+  if (exclusive) {
+    out.push_back({"exclusive", ""});
+  }
+  out.insert(out.end(), extra_directives.begin(), extra_directives.end());
   return out;
 }
 
@@ -56,6 +68,10 @@ nlohmann::json to_json(const Plan& plan) {
   nlohmann::json directives = nlohmann::json::array();
   for (const auto& d : plan.directives()) {
     directives.push_back({{"option", d.option}, {"value", d.value}});
+  }
+  nlohmann::json extra = nlohmann::json::array();
+  for (const auto& d : plan.extra_directives) {
+    extra.push_back({{"option", d.option}, {"value", d.value}});
   }
   nlohmann::json j = {
       {"schema_version", 1},
@@ -95,6 +111,14 @@ nlohmann::json to_json(const Plan& plan) {
       {"cpu_bind", plan.cpu_bind ? nlohmann::json(*plan.cpu_bind) : nlohmann::json()},
       {"processes_per_task", plan.processes_per_task},
       {"array", plan.array ? nlohmann::json(*plan.array) : nlohmann::json()},
+      {"constraint", plan.constraint ? nlohmann::json(*plan.constraint) : nlohmann::json()},
+      {"qos", plan.qos ? nlohmann::json(*plan.qos) : nlohmann::json()},
+      {"reservation", plan.reservation ? nlohmann::json(*plan.reservation) : nlohmann::json()},
+      {"dependency", plan.dependency ? nlohmann::json(*plan.dependency) : nlohmann::json()},
+      {"mail_type", plan.mail_type ? nlohmann::json(*plan.mail_type) : nlohmann::json()},
+      {"mail_user", plan.mail_user ? nlohmann::json(*plan.mail_user) : nlohmann::json()},
+      {"exclusive", plan.exclusive},
+      {"sbatch", extra},
       {"sweep", plan.sweep},
       {"sweep_names", plan.sweep_names},
       {"requeue_lead_seconds", plan.requeue_lead_seconds ? nlohmann::json(*plan.requeue_lead_seconds) : nlohmann::json()},

@@ -35,6 +35,7 @@
 #include "mlsub/shell.hpp"
 #include "mlsub/suggest.hpp"
 #include "planner_limits.hpp"
+#include "planner_sbatch.hpp"
 
 namespace mlsub {
 namespace {
@@ -218,6 +219,24 @@ std::string describe_shape(const Plan& plan) {
                                        plan.gpus_per_node);
 }
 
+// The values of --sweep NAME=V1,V2,... (from the character after '='):
+// split at commas; "\," is a comma inside a value and "\\" a backslash
+// (any other backslash is itself).
+std::vector<std::string> sweep_values(const std::string& sweep, std::size_t from) {
+  std::vector<std::string> values(1);
+  for (std::size_t i = from; i < sweep.size(); ++i) {
+    const char c = sweep[i];
+    if (c == '\\' && i + 1 < sweep.size() && (sweep[i + 1] == ',' || sweep[i + 1] == '\\')) {
+      values.back() += sweep[++i];
+    } else if (c == ',') {
+      values.emplace_back();
+    } else {
+      values.back() += c;
+    }
+  }
+  return values;
+}
+
 // How many jobs an --array or --sweep submits (1 without either, or for an
 // array spec that choose_array will refuse). Slurm counts each array task
 // as a job against a partition's per-user limits.
@@ -229,7 +248,7 @@ long long requested_jobs(const Request& r) {
       if (eq == std::string::npos) {
         return 1;
       }
-      jobs *= static_cast<long long>(std::count(sweep.begin() + static_cast<long>(eq), sweep.end(), ',')) + 1;
+      jobs *= static_cast<long long>(sweep_values(sweep, eq + 1).size());
       if (jobs > 1'000'000) {
         return jobs;  // choose_array refuses it; stop before overflow
       }
@@ -880,19 +899,6 @@ bool is_array_spec(std::string_view spec) {
 constexpr std::size_t k_max_array = 10000;
 
 // --array and --sweep: one array job, and for a sweep each index's arguments.
-// The values of --sweep NAME=V1,V2,... (from the character after '=').
-std::vector<std::string> sweep_values(const std::string& sweep, std::size_t from) {
-  std::vector<std::string> values;
-  for (;;) {
-    const auto comma = sweep.find(',', from);
-    values.push_back(sweep.substr(from, comma == std::string::npos ? comma : comma - from));
-    if (comma == std::string::npos) {
-      return values;
-    }
-    from = comma + 1;
-  }
-}
-
 // --sweep: the product of every sweep's values, one array task each.
 Expected<void> choose_sweep(const Request& r, Plan& plan) {
   // The table repeats every value in every combination it is part of: a
@@ -1118,6 +1124,9 @@ Expected<Plan> plan_job(const System& s, const Request& r) {
   choose_memory(s, **node, **partition, plan);
   choose_gpu_directive(s, **node, plan);
   if (auto ok = choose_account(s, r, plan); !ok) {
+    return tl::unexpected(ok.error());
+  }
+  if (auto ok = choose_sbatch_options(s, **node, **partition, r, plan); !ok) {
     return tl::unexpected(ok.error());
   }
   plan.job_name = r.job_name.value_or(default_job_name(r.program));

@@ -8,6 +8,7 @@
 #include <cctype>
 
 #include "mlsub/check.hpp"
+#include "mlsub/sbatch_options.hpp"
 
 namespace mlsub {
 namespace {
@@ -265,6 +266,25 @@ void parse_arguments(const std::vector<std::string>& args, int line,
 }
 
 }  // namespace
+
+std::optional<SbatchArg> sbatch_option_arg(std::string_view name) {
+  for (const auto& o : k_options) {
+    if (name == o.name) {
+      return o.arg == Arg::none       ? SbatchArg::none
+             : o.arg == Arg::required ? SbatchArg::required
+                                      : SbatchArg::optional;
+    }
+  }
+  return std::nullopt;
+}
+
+std::vector<std::string> sbatch_option_names() {
+  std::vector<std::string> names;
+  for (const auto& o : k_options) {
+    names.emplace_back(o.name);
+  }
+  return names;
+}
 
 const SbatchDirective* SbatchScript::last(std::string_view option) const {
   for (auto it = directives.rbegin(); it != directives.rend(); ++it) {

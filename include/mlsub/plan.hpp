@@ -76,6 +76,17 @@ struct Plan {
   std::string job_name;
   std::optional<std::string> output;
   std::optional<std::string> array;  // --array spec
+  // sbatch options the user asked for that mlsub does not plan: the
+  // first-class ones, then --sbatch KEY=VALUE pass-through in the order
+  // given (mem and cpus-per-task raise the fields above instead).
+  std::optional<std::string> constraint;
+  std::optional<std::string> qos;
+  std::optional<std::string> reservation;
+  std::optional<std::string> dependency;
+  std::optional<std::string> mail_type;
+  std::optional<std::string> mail_user;
+  bool exclusive = false;
+  std::vector<Directive> extra_directives;
   // One entry per array index: the arguments that index adds to the program.
   std::vector<std::vector<std::string>> sweep;
   std::vector<std::string> sweep_names;

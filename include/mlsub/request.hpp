@@ -38,6 +38,16 @@ struct Request {
   std::vector<std::string> binds;
   std::vector<std::string> env;
   std::optional<Size> local_disk;
+  // sbatch options mlsub does not plan, as typed: first-class flags, and
+  // --sbatch KEY=VALUE (or KEY alone for a flag) for the rest, in order.
+  std::optional<std::string> constraint;
+  std::optional<std::string> qos;
+  std::optional<std::string> reservation;
+  std::optional<std::string> dependency;
+  std::optional<std::string> mail_type;
+  std::optional<std::string> mail_user;
+  bool exclusive = false;
+  std::vector<std::string> sbatch;
   // An array job: Slurm's --array spec as given (0-9%2), or a sweep, each
   // "name=v1,v2,..." (the cartesian product becomes the array).
   std::optional<std::string> array;

@@ -4,6 +4,7 @@
 #include "app.hpp"
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <exception>
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -12,6 +13,7 @@
 
 #include "commands.hpp"
 #include "exit_codes.hpp"
+#include "mlsub/sbatch_options.hpp"
 #include "mlsub/suggest.hpp"
 #include "output.hpp"
 
@@ -22,19 +24,88 @@ constexpr const char* k_description =
     "mlsub turns \"N GPUs on system X for train.py\" into a correct Slurm batch script\n"
     "for that site, explains every choice, and checks it against the site's limits.";
 
-// The hint that turns CLI11's message into one that says what to do.
-std::string hint_for(const CLI::ParseError& e, const CLI::App& app) {
-  const std::string what = e.what();
-  // CLI11 names an ExtrasError after the subcommand, so test the code.
-  const bool extras = e.get_exit_code() == static_cast<int>(CLI::ExitCodes::ExtrasError);
-  if (extras && what.find(": -") != std::string::npos) {
-    return "; options meant for the program go after --, e.g. "
-           "mlsub plan --system lumi --gpus 8 train.py -- --lr 3e-4";
+// An option the command does not have: the closest one it has, and, for
+// the commands that write a script, where sbatch's options go.
+std::string unknown_option_hint(const std::string& what, const CLI::App& command) {
+  // CLI11 lists the unexpected words last first: the first one typed is last.
+  std::string word;
+  for (std::size_t at = what.find(": ") + 2; at < what.size();) {
+    const auto end = std::min(what.find(' ', at), what.size());
+    if (what[at] == '-') {
+      word = what.substr(at, end - at);
+    }
+    at = end + 1;
   }
+  const std::string name = word.substr(0, word.find('='));
+  std::vector<std::string> options;
+  for (const CLI::Option* option : command.get_options()) {
+    for (const auto& long_name : option->get_lnames()) {
+      options.push_back("--" + long_name);
+    }
+  }
+  const bool writes_script =
+      std::find(options.begin(), options.end(), "--sbatch") != options.end();
+  const auto dashes = name.find_first_not_of('-');
+  const std::string key = dashes == std::string::npos ? std::string() : name.substr(dashes);
+  std::string hint = fmt::format("mlsub {} has no option {};", command.get_name(), name);
+  if (writes_script && name.rfind("--", 0) == 0 && sbatch_option_arg(key)) {
+    // An sbatch option: where it goes, not a look-alike of mlsub's.
+    const auto instead = sbatch_option_planned(key);
+    hint += instead.empty()
+                ? fmt::format(" it is an sbatch option: pass it as --sbatch {}{};", key,
+                              word.find('=') == std::string::npos ? std::string("=VALUE")
+                                                                  : word.substr(word.find('=')))
+                : fmt::format(" it is an sbatch option, and {};", instead);
+  } else {
+    hint += did_you_mean(name, options);
+    if (writes_script) {
+      hint += " sbatch options go in --sbatch KEY=VALUE (or --constraint, --qos, --reservation, "
+              "--dependency, --mail-type, --mail-user, --exclusive);";
+    }
+  }
+  return hint + " options meant for the program go after --, e.g. "
+                "mlsub plan --system lumi --gpus 8 train.py -- --lr 3e-4";
+}
+
+// The hint that turns CLI11's message into one that says what to do.
+std::string hint_for(const CLI::App& app) {
   for (const CLI::App* sub : app.get_subcommands()) {
     return fmt::format("; see mlsub {} --help", sub->get_name());
   }
   return "; see mlsub --help";
+}
+
+// CLI11 reads a word "[a,b]" given to a list (the program's arguments) as
+// the list a, b. So every word that starts with '[' reaches CLI11 behind a
+// marker byte, which a transform on every option takes off again: values
+// arrive as typed. A word that starts with the marker gets one more, so
+// that the marking can be undone for any word.
+constexpr char k_mark = '\x01';
+
+std::vector<std::string> marked_words(int argc, char** argv) {
+  std::vector<std::string> words;
+  for (int i = 0; i < argc; ++i) {
+    std::string word = argv[i];
+    if (i > 0 && !word.empty() && (word.front() == '[' || word.front() == k_mark)) {
+      word.insert(word.begin(), k_mark);
+    }
+    words.push_back(std::move(word));
+  }
+  return words;
+}
+
+void unmark_values(CLI::App& app) {
+  for (CLI::Option* option : app.get_options()) {
+    option->transform([](std::string value) {
+      if (!value.empty() && value.front() == k_mark) {
+        value.erase(0, 1);
+      }
+      return value;
+    });
+  }
+  for (CLI::App* sub : app.get_subcommands([](CLI::App*) { return true; })) {
+    unmark_values(*sub);
+  }
 }
 
 // An unknown first word gets a suggestion before CLI11 sees it.
@@ -154,7 +225,8 @@ int parse_error_exit(const CLI::ParseError& e, CLI::App& app,
   if (e.get_exit_code() == 0) {
     return app.exit(e);  // --help, --version
   }
-  const std::string message = e.what();
+  std::string message = e.what();  // without the markers of marked_words
+  message.erase(std::remove(message.begin(), message.end(), k_mark), message.end());
   if (e.get_name() == "RequiredError" && message.find("subcommand") != std::string::npos) {
     std::vector<std::string> names;
     for (const Command& command : commands) {
@@ -164,7 +236,17 @@ int parse_error_exit(const CLI::ParseError& e, CLI::App& app,
                             fmt::join(names, ", ")));
     return k_exit_usage;
   }
-  print_error(message + hint_for(e, app));
+  // CLI11 names an ExtrasError after the subcommand, so test the code.
+  const bool extras = e.get_exit_code() == static_cast<int>(CLI::ExitCodes::ExtrasError);
+  if (extras && message.find(": -") != std::string::npos) {
+    const CLI::App* command = &app;
+    for (const CLI::App* sub : app.get_subcommands()) {
+      command = sub;
+    }
+    print_error(unknown_option_hint(message, *command));
+    return k_exit_usage;
+  }
+  print_error(message + hint_for(app));
   return k_exit_usage;
 }
 
@@ -201,8 +283,14 @@ int run_with(int argc, char** argv, bool from_header) {
     print_error(*message);
     return k_exit_usage;
   }
+  unmark_values(app);
+  std::vector<std::string> words = marked_words(argc, argv);
+  std::vector<char*> marked;
+  for (auto& word : words) {
+    marked.push_back(word.data());
+  }
   try {
-    app.parse(argc, argv);
+    app.parse(argc, marked.data());
   } catch (const CLI::ParseError& e) {
     return parse_error_exit(e, app, commands);
   }

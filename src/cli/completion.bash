@@ -41,7 +41,8 @@ _mlsub() {
   esac
   local job="--system --gpus --nodes --gpus-per-node --time --partition --gpu-type --account
     --job-name --output --launcher --template --module --venv --container --uenv --edf --plain-edf --bind
-    --env --local-disk --array --sweep --requeue-on-timeout --no-monitor --monitor-interval --help"
+    --env --local-disk --array --sweep --requeue-on-timeout --no-monitor --monitor-interval
+    --constraint --qos --reservation --dependency --mail-type --mail-user --exclusive --sbatch --help"
   local words
   case $cmd in
     "") words="plan check submit status cancel logs report doctor systems show completion --help --version --verbose --catalogue" ;;

@@ -28,6 +28,40 @@ Expected<std::optional<int>> count(const char* flag, const std::optional<std::st
   return std::optional<int>(n);
 }
 
+// sbatch options mlsub does not plan: the common ones as flags, the rest
+// through --sbatch.
+void add_slurm_options(CLI::App& app, RequestOptions& o) {
+  app.add_option("--constraint,-C", o.constraint,
+                 "Node features, e.g. 'a&b' (checked against the features the catalogue lists "
+                 "for the system: mlsub show SYSTEM)")
+      ->type_name("FEATURES")
+      ->group("Slurm");
+  app.add_option("--qos,-q", o.qos, "Quality of service")->type_name("QOS")->group("Slurm");
+  app.add_option("--reservation", o.reservation, "Run in this reservation")
+      ->type_name("NAME")
+      ->group("Slurm");
+  app.add_option("--dependency,-d", o.dependency,
+                 "Start after other jobs, e.g. afterok:123456 (Slurm's syntax)")
+      ->type_name("TYPE:JOBID")
+      ->group("Slurm");
+  app.add_option("--mail-type", o.mail_type, "Mail on these events, e.g. END,FAIL")
+      ->type_name("TYPES")
+      ->group("Slurm");
+  app.add_option("--mail-user", o.mail_user, "Send the mail to this address")
+      ->type_name("ADDRESS")
+      ->group("Slurm");
+  app.add_flag("--exclusive", o.exclusive, "Share the nodes with no other job")->group("Slurm");
+  app.add_option("--sbatch", o.sbatch,
+                 "Any other sbatch option, as KEY=VALUE (KEY alone for a flag), e.g. "
+                 "hint=nomultithread (repeatable); mem and cpus-per-task may raise what mlsub "
+                 "plans; options mlsub plans are refused with the flag to use")
+      ->type_name("KEY=VALUE")
+      ->expected(1)  // one value each time: never swallow the program
+      ->allow_extra_args(false)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
+      ->group("Slurm");
+}
+
 }  // namespace
 
 void add_request_options(CLI::App& app, RequestOptions& o) {
@@ -117,7 +151,8 @@ void add_request_options(CLI::App& app, RequestOptions& o) {
       ->group("Arrays");
   app.add_option("--sweep", o.sweeps,
                  "Sweep a parameter: NAME=V1,V2,... adds --NAME V to the program; several "
-                 "--sweep make their product, one array task each")
+                 "--sweep make their product, one array task each; write \\, for a comma "
+                 "inside a value (and \\\\ for a backslash)")
       ->type_name("NAME=V1,V2")
       ->expected(1)
       ->allow_extra_args(false)
@@ -139,6 +174,7 @@ void add_request_options(CLI::App& app, RequestOptions& o) {
       ->type_name("SECONDS")
       ->check(CLI::Range(1, 3600))
       ->group("Monitoring");
+  add_slurm_options(app, o);
   app.add_option("program", o.program, "The program to run (a .py file runs under python3)")
       ->required();
   app.add_option("args", o.args, "Arguments for the program; put them after --");
@@ -284,6 +320,14 @@ Expected<Request> to_request(const RequestOptions& o, std::vector<std::string> c
   r.plain_edf = o.plain_edf;
   r.binds = o.binds;
   r.env = o.env;
+  r.constraint = o.constraint;
+  r.qos = o.qos;
+  r.reservation = o.reservation;
+  r.dependency = o.dependency;
+  r.mail_type = o.mail_type;
+  r.mail_user = o.mail_user;
+  r.exclusive = o.exclusive;
+  r.sbatch = o.sbatch;
   r.program = o.program;
   r.args = o.args;
   const bool env_account = r.account && r.account_origin != "--account";

@@ -59,6 +59,10 @@ hostile=(
   "%j"
   $'caf\xc3\xa9'
   $'\xff\xfe'
+  "[1,2]"
+  "[a]"
+  "model.layers=[1,2]"
+  "[]"
 )
 
 for launcher in python srun; do

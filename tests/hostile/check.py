@@ -4,7 +4,9 @@
 For each value in tests/hostile/values.txt and each position (a program
 argument, --job-name, --output, --account, --env NAME=VALUE, --env's NAME,
 --module, --container, --bind, --venv, --sweep lr=VALUE (array task 0 gets
-the part before the first comma), --partition, --time, --gpus),
+the part before the first comma not written \\,), --partition, --time, --gpus,
+--sbatch comment=VALUE, --sbatch's KEY, --constraint, --qos, --reservation,
+--dependency, --mail-type, --mail-user),
 `mlsub plan` must either
 
   * refuse it clearly: exit 2 or 3, nothing on stdout, and on stderr only
@@ -162,11 +164,11 @@ STUBS = {
     # Every stand-in appends one record to $REC: its name and its arguments,
     # each ended by NUL, then a newline-free end marker.
     "python3": r'''#!/bin/bash
-{ printf '%s\0' python3 "$@"; printf 'END\0'; } >>"$REC"
+{ printf '%s\0' python3 "$@"; printf 'MLSUB-RECORD-END\0'; } >>"$REC"
 printf '%s' "${MLSUB_HOSTILE-<unset>}" >"$REC.env"
 ''',
     "srun": r'''#!/bin/bash
-{ printf '%s\0' srun; printf 'END\0'; } >>"$REC"
+{ printf '%s\0' srun; printf 'MLSUB-RECORD-END\0'; } >>"$REC"
 while [ "$#" -gt 0 ] && [ "${1#-}" != "$1" ]; do shift; done
 export SLURM_PROCID=0 SLURM_LOCALID=0
 exec "$@"
@@ -175,14 +177,14 @@ exec "$@"
 echo node001
 ''',
     "module": r'''#!/bin/bash
-{ printf '%s\0' module "$@"; printf 'END\0'; } >>"$REC"
+{ printf '%s\0' module "$@"; printf 'MLSUB-RECORD-END\0'; } >>"$REC"
 ''',
     "apptainer": r'''#!/bin/bash
-{ printf '%s\0' apptainer "$@"; printf 'END\0'; } >>"$REC"
+{ printf '%s\0' apptainer "$@"; printf 'MLSUB-RECORD-END\0'; } >>"$REC"
 ''',
 }
 PRELUDE = r'''# BASH_ENV for the jobs: `source` records its arguments instead.
-source() { { printf '%s\0' source "$@"; printf 'END\0'; } >>"$REC"; }
+source() { { printf '%s\0' source "$@"; printf 'MLSUB-RECORD-END\0'; } >>"$REC"; }
 '''
 
 
@@ -194,7 +196,7 @@ def records(path):
         return []
     out, cur = [], []
     for word in data.split(b"\0")[:-1]:
-        if word == b"END":
+        if word == b"MLSUB-RECORD-END":  # no value in the corpus is this
             out.append(cur)
             cur = []
         else:
@@ -264,6 +266,22 @@ def arg(v):
 
 # position name -> (argv for mlsub, expected stand-in records or None, the
 # directive it fills or None). `v` is the value (bytes, cut at NUL).
+def sweep_first(v):
+    """The first value of --sweep lr=V: split at commas, \\, is a comma, \\\\ a backslash."""
+    out = bytearray()
+    i = 0
+    while i < len(v):
+        if v[i:i + 1] == b"\\" and v[i + 1:i + 2] in (b",", b"\\"):
+            out += v[i + 1:i + 2]
+            i += 2
+        elif v[i:i + 1] == b",":
+            break
+        else:
+            out += v[i:i + 1]
+            i += 1
+    return bytes(out)
+
+
 def positions(v):
     a = arg(v)
     py = [b"python3", b"train.py"]
@@ -279,10 +297,19 @@ def positions(v):
         "container": (BASE + ["--container", a, "train.py"], [[b"module", b"purge"], [b"apptainer", b"exec", b"--nv", v] + py], None),
         "bind": (BASE + ["--container", "img.sif", "--bind", a, "train.py"], [[b"module", b"purge"], [b"apptainer", b"exec", b"--nv", b"--bind", v, b"img.sif"] + py], None),
         "venv": (BASE + ["--venv", a, "train.py"], [[b"module", b"purge"], [b"module", b"load", b"pytorch"], [b"source", v + b"/bin/activate"], py], None),
-        "sweep": (BASE + ["--sweep", "lr=" + a, "train.py"], [[b"module", b"purge"], [b"module", b"load", b"pytorch"], py + [b"--lr", v.split(b",")[0]]], None),
+        "sweep": (BASE + ["--sweep", "lr=" + a, "train.py"], [[b"module", b"purge"], [b"module", b"load", b"pytorch"], py + [b"--lr", sweep_first(v)]], None),
         "partition": (BASE + ["--partition", a, "train.py"], None, b"--partition"),
         "time": (BASE + ["--time", a, "train.py"], None, b"--time"),
         "gpus": (["plan", NO_MONITOR, "--system", SYSTEM, "--gpus", a, "train.py"], None, None),
+        # sbatch options mlsub does not plan: each goes into its own directive.
+        "sbatch": (BASE + ["--sbatch", "comment=" + a, "train.py"], None, b"--comment"),
+        "sbatch-key": (BASE + ["--sbatch", a + "=1", "train.py"], None, None),
+        "constraint": (BASE + ["--constraint", a, "train.py"], None, b"--constraint"),
+        "qos": (BASE + ["--qos", a, "train.py"], None, b"--qos"),
+        "reservation": (BASE + ["--reservation", a, "train.py"], None, b"--reservation"),
+        "dependency": (BASE + ["--dependency", a, "train.py"], None, b"--dependency"),
+        "mail-type": (BASE + ["--mail-type", a, "train.py"], None, b"--mail-type"),
+        "mail-user": (BASE + ["--mail-type", "END", "--mail-user", a, "train.py"], None, b"--mail-user"),
     }
 
 
@@ -381,7 +408,8 @@ def main():
         c = Checker(work)
         c.baseline = {}
         c.tally = {}
-        good = {"partition": b"gpu", "time": b"10", "gpus": b"1", "env-name": b"X"}
+        good = {"partition": b"gpu", "time": b"10", "gpus": b"1", "env-name": b"X",
+                "sbatch-key": b"comment", "dependency": b"afterok:1", "mail-type": b"END"}
         for name in positions(b"x"):
             argv = positions(good.get(name, b"x"))[name][0]
             rc, out, err = c.mlsub(argv)

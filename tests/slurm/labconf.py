@@ -150,13 +150,19 @@ def write_site(root, system, port, real_count):
         d = t.get("local_disk")
         return f",{d['gres']}:{megabytes(d['max']) // 1024}" if d else ""
 
+    # The node features the catalogue lists (constraints:, an expression
+    # like a&b taken apart), on every node: the lab judges their spelling
+    # (-C), not which nodes have them.
+    features = sorted({f for c in system.get("constraints", [])
+                       for f in re.split(r"[&|\[\]()*]", c["name"]) if f and not f.isdigit()})
     for t in types:
         gpu = f"gpu:{t['gpu_type']}:{t['gpus']}{local_disk(t)}"
         shape = f"CPUs={t['cores']} RealMemory={megabytes(t['memory'])} Gres={gpu}"
         names = node_names(system, t, multi)
         nodes_of_type[t["name"]] = [names]
         # Weight: the scheduler fills real nodes first, so small jobs run.
-        conf.append(f"NodeName={names} {shape} State=CLOUD NodeAddr=127.0.0.1 Weight=100")
+        conf.append(f"NodeName={names} {shape} State=CLOUD NodeAddr=127.0.0.1 Weight=100" +
+                    (f" Features={','.join(features)}" if features else ""))
     # Real nodes have the default node type's shape.
     dshape = (f"CPUs={default['cores']} RealMemory={megabytes(default['memory'])} "
               f"Gres=gpu:{default['gpu_type']}:{default['gpus']}{local_disk(default)}")
@@ -165,7 +171,7 @@ def write_site(root, system, port, real_count):
         # Feature lab_real: suites that must not land on a CLOUD node (no
         # slurmd: the job would wait in CONFIGURING) ask for it.
         conf.append(f"NodeName={node} {dshape} NodeAddr=127.0.0.1 Port={port + 2 + i} Weight=1 "
-                    "Features=lab_real")
+                    f"Features={','.join(['lab_real'] + features)}")
         devs = []
         for g in range(default["gpus"]):
             dev = os.path.join(site, "dev", f"{node}-gpu{g}")

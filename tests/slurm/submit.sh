@@ -43,6 +43,14 @@ run plan --system lumi --gpus 1 --validate ./hello.sh
 expect_rc 5; expect_stderr_has "Slurm would refuse the job"
 PATH=/nonexistent run plan --system lumi --gpus 1 --validate ./hello.sh
 expect_rc 5; expect_stderr_has "needs a Slurm login node"
+# The sbatch options mlsub does not plan (first-class flags, --sbatch
+# pass-through, raised memory and CPUs): Slurm reads them from the script.
+run plan --system lumi --gpus 1 "${acct[@]}" --exclusive --mail-type END,FAIL --mail-user me \
+  --dependency singleton --sbatch hint=nomultithread --sbatch 'comment=a b' --sbatch mem=120G \
+  --sbatch cpus-per-task=7 --validate ./hello.sh
+expect_rc 0; expect_stdout_has "#SBATCH --exclusive"; expect_stderr_has "Slurm would accept the job"
+run plan --system lumi --gpus 1 "${acct[@]}" --reservation no-such-reservation --validate ./hello.sh
+expect_rc 5; expect_stderr_has "Slurm would refuse the job"
 
 # --dry-run: a complete folder, nothing submitted, nothing recorded.
 run submit --system lumi --gpus 1 "${acct[@]}" --dry-run --dir "$work/dry" ./hello.sh
