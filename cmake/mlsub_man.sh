@@ -82,6 +82,9 @@ the account when \-\-account is not given (then SBATCH_ACCOUNT)
 .B MLSUB_SYSTEMS_PATH
 more catalogue directories, colon-separated
 .TP
+.B MLSUB_PROJECT_CONFIG
+the project's config file, instead of .mlsub.yaml found upward; set and empty: none
+.TP
 .B MLSUB_DATA_DIR
 where systems/ and templates/ are, instead of share/mlsub
 [SEE ALSO]

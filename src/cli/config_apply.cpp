@@ -113,15 +113,19 @@ Expected<ConfigFiles> load_config_files(const GlobalOptions& global, const Catal
     return out;
   }
   out.user_path = user_config_path(std::getenv("XDG_CONFIG_HOME"), std::getenv("HOME"));
-  if (global.config_file) {
-    out.project_path = *global.config_file;
+  // --config FILE, else $MLSUB_PROJECT_CONFIG (empty: none), else the search.
+  const char* from_env = std::getenv("MLSUB_PROJECT_CONFIG");
+  if (global.config_file || (from_env != nullptr && *from_env != '\0')) {
+    const std::string path = global.config_file ? *global.config_file : from_env;
+    const char* what = global.config_file ? "--config" : "$MLSUB_PROJECT_CONFIG";
+    out.project_path = path;
     std::error_code ec;
-    if (!fs::is_regular_file(*global.config_file, ec)) {
-      return fail(ErrorKind::config, fmt::format("--config {}: no such file; give the path of "
-                                                 "a config file (mlsub config --help)",
-                                                 *global.config_file));
+    if (!fs::is_regular_file(path, ec)) {
+      return fail(ErrorKind::config, fmt::format("{} {}: no such file; give the path of a "
+                                                 "config file (mlsub config --help)",
+                                                 what, path));
     }
-  } else {
+  } else if (from_env == nullptr) {
     std::error_code ec;
     out.project_path = find_project_config(fs::current_path(ec).string());
   }

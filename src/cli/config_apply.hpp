@@ -29,9 +29,10 @@ struct ConfigFiles {
 // (without --system, --check and --help), sorted.
 std::vector<std::string> config_keys();
 
-// Reads the user's file and the project's (--config FILE instead of the
-// search for .mlsub.yaml), checked against config_keys() and the
-// catalogue's systems. Reads nothing when re-planning from a header.
+// Reads the user's file and the project's (--config FILE, else
+// $MLSUB_PROJECT_CONFIG, instead of the search for .mlsub.yaml; that
+// variable set but empty: no project file), checked against config_keys()
+// and the catalogue's systems. Reads nothing when re-planning from a header.
 Expected<ConfigFiles> load_config_files(const GlobalOptions& global, const Catalogue& catalogue);
 
 // $MLSUB_ACCOUNT and $SBATCH_ACCOUNT.

@@ -1,6 +1,7 @@
 // mlsub config: the config files as mlsub reads them, and for --system S
 // the settings a plan for S starts from, each with where it came from.
 
+#include <cstdlib>
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
@@ -83,7 +84,10 @@ void print_files(const ConfigFiles& files) {
              files.project_path
                  ? fmt::format("{}{}", printable(home_relative(*files.project_path)),
                                found(*files.project_path) ? "" : " (none)")
-                 : std::string("none (no .mlsub.yaml here or in a parent, up to the repository)"));
+                 : std::string(std::getenv("MLSUB_PROJECT_CONFIG") != nullptr
+                                   ? "none ($MLSUB_PROJECT_CONFIG is set and empty)"
+                                   : "none (no .mlsub.yaml here or in a parent, up to the "
+                                     "repository)"));
   fmt::print("  user     {}\n",
              files.user_path.empty()
                  ? std::string("none (neither XDG_CONFIG_HOME nor HOME is set)")
@@ -220,15 +224,15 @@ Command setup_config_command(CLI::App& root, const GlobalOptions& global) {
       "\n"
       "Defaults for plan and submit live in two YAML files: yours,\n"
       "$XDG_CONFIG_HOME/mlsub/config.yaml (~/.config/mlsub/config.yaml), and the\n"
-      "project's, .mlsub.yaml in the working directory or a parent (up to the\n"
-      "repository's root), or --config FILE. Sections: all: for every system,\n"
-      "and one per system name. Keys are the long flags of plan and submit\n"
-      "without --; a list or a KEY: VALUE map gives a repeatable flag several\n"
-      "times:\n"
+      "project's: .mlsub.yaml in the working directory or a parent up to the\n"
+      "repository's root, or --config FILE, or $MLSUB_PROJECT_CONFIG (set and\n"
+      "empty: none). Sections: all: for every system, and one per system name.\n"
+      "Keys are the long flags of plan and submit without --; a list or a\n"
+      "KEY: VALUE map gives a repeatable flag several times:\n"
       "\n"
       "  all:\n"
       "    time: \"2:00:00\"\n"
-      "    env: {HF_HOME: /scratch/project_465000123/hf}\n"
+      "    env: {WANDB_MODE: offline}\n"
       "  lumi:\n"
       "    account: project_465000123\n"
       "    venv: /scratch/project_465000123/venv\n"

@@ -7,7 +7,7 @@
 . "$(dirname "$0")/lib.sh"
 
 export XDG_CONFIG_HOME=$work/xdg HOME=$work/home
-unset MLSUB_ACCOUNT SBATCH_ACCOUNT
+unset MLSUB_ACCOUNT SBATCH_ACCOUNT MLSUB_PROJECT_CONFIG  # (the suite's environment sets it empty)
 mkdir -p "$XDG_CONFIG_HOME/mlsub" "$HOME" "$work/repo/.git" "$work/repo/exp/run1"
 user=$XDG_CONFIG_HOME/mlsub/config.yaml
 project=$work/repo/.mlsub.yaml
@@ -153,6 +153,17 @@ expect_stdout_has "#   mlsub plan --time 6:00:00 --system lumi --gpus 1 train.py
 run plan --system lumi --gpus 1 --config "$work/nothere.yaml" train.py
 expect_rc 10; expect_stdout_empty
 expect_stderr "mlsub: error: --config $work/nothere.yaml: no such file; give the path of a config file (mlsub config --help)"
+
+# $MLSUB_PROJECT_CONFIG: a file instead of the search; set and empty: none
+MLSUB_PROJECT_CONFIG=$work/other.yaml run plan --system lumi --gpus 1 train.py
+expect_rc 0; expect_directive time 6:00:00
+MLSUB_PROJECT_CONFIG= run plan --system lumi --gpus 1 train.py
+expect_rc 0; expect_directive time 1:00:00; expect_stdout_has "#   mlsub plan --system lumi --gpus 1 train.py"
+MLSUB_PROJECT_CONFIG= run config
+expect_rc 0; expect_stdout_has "project  none (\$MLSUB_PROJECT_CONFIG is set and empty)"
+MLSUB_PROJECT_CONFIG=$work/nothere.yaml run plan --system lumi --gpus 1 train.py
+expect_rc 10
+expect_stderr "mlsub: error: \$MLSUB_PROJECT_CONFIG $work/nothere.yaml: no such file; give the path of a config file (mlsub config --help)"
 
 # --- invalid files: FILE:LINE:COLUMN, exit 10 ----------------------------------
 printf 'lumi:\n  acount: project_465000123\n' >"$project"

@@ -124,9 +124,7 @@ with open(sys.argv[1], "w", encoding="utf-8") as f:
 with open(sys.argv[2], "wb") as f:
     f.write(b"".join(v.encode() + b"\0" for v in values))
 PY
-cd "$work/proj" || exit 1
-run plan --system lumi --gpus 1 train.py
-cd - >/dev/null || exit 1
+MLSUB_PROJECT_CONFIG=$work/proj/.mlsub.yaml run plan --system lumi --gpus 1 train.py
 expect_rc 0
 cp "$out" "$work/config.sh"
 n=$(grep -c '^#SBATCH --partition=' "$work/config.sh")
@@ -142,7 +140,7 @@ if cmp -s "$work/argv" "$work/expected"; then ok; else
 fi
 regen=$(sed -n 's/^#   mlsub //p' "$work/config.sh")
 eval "set -- $regen"
-run "$@"  # from here: no project file
+MLSUB_PROJECT_CONFIG= run "$@"  # without the file
 if cmp -s "$out" "$work/config.sh"; then ok; else bad "config: the header does not make the same script"; fi
 
 finish
