@@ -170,7 +170,9 @@ Expected<AppliedConfig> apply_config(CLI::App& command, const System& system,
   }
   AppliedConfig out;
   out.notes = resolved->notes;
-  const std::set<std::string> in_header = request_keys();
+  // Made only when there is something to apply: it builds the job's flags.
+  const std::set<std::string> in_header =
+      resolved->settings.empty() ? std::set<std::string>() : request_keys();
   for (const Setting& s : resolved->settings) {
     CLI::Option* opt = command.get_option_no_throw("--" + s.key);
     if (opt == nullptr) {

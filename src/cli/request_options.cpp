@@ -47,8 +47,9 @@ void add_request_options(CLI::App& app, RequestOptions& o) {
   app.add_option("--gpu-type", o.gpu_type, "GPU type (or MIG slice type) on systems with "
                                            "several; mlsub show SYSTEM lists them")
       ->group("Job");
-  app.add_option("--account,-A", o.account, "Project to bill (default: $MLSUB_ACCOUNT, then "
-                                            "$SBATCH_ACCOUNT)")
+  app.add_option("--account,-A", o.account, "Project to bill (default: a config file's for the "
+                                            "system, then $MLSUB_ACCOUNT, then $SBATCH_ACCOUNT "
+                                            "if of the site's form; mlsub config)")
       ->group("Job");
   app.add_option("--job-name,-J", o.job_name, "Job name (default: the program's name)")
       ->group("Job");
