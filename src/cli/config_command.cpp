@@ -95,10 +95,27 @@ void print_files(const ConfigFiles& files) {
                                found(files.user_path) ? "" : " (none)"));
 }
 
+// The account variables, which come between a system's sections and all:.
+void print_environment(const AccountEnvironment& env) {
+  const std::pair<const char*, const std::optional<std::string>*> vars[] = {
+      {"MLSUB_ACCOUNT", &env.mlsub_account}, {"SBATCH_ACCOUNT", &env.sbatch_account}};
+  for (const auto& [var, value] : vars) {
+    if (*value) {
+      fmt::print("  ${}={} (the account, after a system's own section, where of the "
+                 "site's form)\n",
+                 var, printable(**value));
+    }
+  }
+}
+
 // Every section of every file, as read.
 int show_files(const ConfigFiles& files, bool json) {
+  const AccountEnvironment env = account_environment();
   if (json) {
     nlohmann::json out = files_json(files);
+    out["environment"] = {
+        {"MLSUB_ACCOUNT", env.mlsub_account ? nlohmann::json(*env.mlsub_account) : nullptr},
+        {"SBATCH_ACCOUNT", env.sbatch_account ? nlohmann::json(*env.sbatch_account) : nullptr}};
     out["files"] = nlohmann::json::array();
     for (const auto& f : files.files) {
       nlohmann::json sections = nlohmann::json::object();
@@ -116,6 +133,7 @@ int show_files(const ConfigFiles& files, bool json) {
     return k_exit_ok;
   }
   print_files(files);
+  print_environment(env);
   if (files.files.empty()) {
     fmt::print("\nNo settings: every value comes from the flags, $MLSUB_ACCOUNT or\n"
                "$SBATCH_ACCOUNT, and the catalogue. mlsub config --help shows the format.\n");

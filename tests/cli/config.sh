@@ -242,9 +242,10 @@ assert s["time"]["origin"] == {"kind": "project", "file": sys.argv[2], "section"
 assert "partition" not in s, s
 assert d["project_file"] == sys.argv[2] and d["notes"] == [], d
 PY
-run config
+MLSUB_ACCOUNT=project_2001234 run config
 expect_rc 0
 expect_stdout_has "lumi:    partition  small-g"
+expect_stdout_has "  \$MLSUB_ACCOUNT=project_2001234 (the account, after a system's own section, where of the site's form)"
 run config --json
 expect_rc 0
 /usr/bin/python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["files"][0]["sections"]["all"]["env"] == ["HF_HOME=/scratch/hf"], d' "$out" && ok || bad "config --json"
