@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
+#include <utility>
 
 #include "commands.hpp"
 #include "config_apply.hpp"
@@ -99,8 +100,10 @@ void print_files(const ConfigFiles& files) {
 void print_environment(const AccountEnvironment& env) {
   const std::pair<const char*, const std::optional<std::string>*> vars[] = {
       {"MLSUB_ACCOUNT", &env.mlsub_account}, {"SBATCH_ACCOUNT", &env.sbatch_account}};
+  const char* heading = "Environment:\n";
   for (const auto& [var, value] : vars) {
     if (*value) {
+      fmt::print("{}", std::exchange(heading, ""));
       fmt::print("  ${}={} (the account, after a system's own section, where of the "
                  "site's form)\n",
                  var, printable(**value));
