@@ -14,7 +14,7 @@ roff() { sed -e 's/\\/\\e/g' -e "s/^\\([.']\\)/\\\\\\&\\1/"; }
 
 {
   echo "[COMMANDS]"
-  for cmd in plan check systems show submit status cancel logs completion; do
+  for cmd in plan check systems show submit status cancel logs config completion; do
     echo ".SS \"mlsub $cmd\""
     echo ".nf"
     "$mlsub" "$cmd" --help | roff
@@ -50,6 +50,9 @@ plan \-\-check FILE: FILE differs from the script mlsub writes now
 .B 9
 check: a script has errors (or warnings, with \-\-strict)
 .TP
+.B 10
+invalid config file: config.yaml or .mlsub.yaml is broken, or holds an unknown key or a value its flag refuses
+.TP
 .B 130
 interrupted
 [FILES]
@@ -59,6 +62,12 @@ the built-in catalogue, one file per system
 .TP
 .I ~/.config/mlsub/systems/*.yaml
 your own systems (also $XDG_CONFIG_HOME/mlsub/systems, $MLSUB_SYSTEMS_PATH, \-\-catalogue DIR)
+.TP
+.I ~/.config/mlsub/config.yaml
+your defaults for plan and submit, per system and for all (also $XDG_CONFIG_HOME/mlsub/config.yaml; mlsub config)
+.TP
+.I .mlsub.yaml
+a project's defaults, in the working directory or a parent up to the repository's root (or \-\-config FILE); before yours
 .TP
 .I share/mlsub/templates/*.mustache
 the templates of the batch scripts
@@ -72,6 +81,9 @@ the account when \-\-account is not given (then SBATCH_ACCOUNT)
 .TP
 .B MLSUB_SYSTEMS_PATH
 more catalogue directories, colon-separated
+.TP
+.B MLSUB_PROJECT_CONFIG
+the project's config file, instead of .mlsub.yaml found upward; set and empty: none
 .TP
 .B MLSUB_DATA_DIR
 where systems/ and templates/ are, instead of share/mlsub

@@ -3,7 +3,8 @@
 // A checked walk over a yaml-cpp map: each accessor reads one key, records a
 // "FILE:LINE:COL: path.key: what is wrong" problem instead of throwing, and
 // finish() reports every key nobody asked for. Private to the catalogue
-// loader; the only code besides catalogue_yaml.cpp that includes yaml-cpp.
+// loader and the config files (config.cpp, which uses Problems only); the
+// only code besides catalogue_yaml.cpp and config.cpp that includes yaml-cpp.
 
 #include <optional>
 #include <set>

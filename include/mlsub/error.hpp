@@ -13,6 +13,7 @@ enum class ErrorKind {
   render,     // a template is broken or asks for a value the plan lacks
   slurm,      // a Slurm command failed
   io,         // a file could not be read or written
+  config,     // a config file (config.yaml, .mlsub.yaml) is invalid or holds an invalid value
 };
 
 /// An error as a value: which stage failed and one sentence that names the

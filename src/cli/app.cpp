@@ -129,7 +129,7 @@ std::optional<std::string> unknown_command(int argc, char** argv, const CLI::App
 const CLI::App* invoked_command(int argc, char** argv, const CLI::App& app) {
   for (int i = 1; i < argc; ++i) {
     const std::string_view word = argv[i];
-    if (word == "--catalogue") {
+    if (word == "--catalogue" || word == "--config") {
       ++i;
       continue;
     }
@@ -162,8 +162,10 @@ std::vector<std::string> script_command_line(int argc, char** argv) {
       } else if (word == "--explain" || word == "--validate" || word == "--json" ||
                  word == "--verbose" || word == "-v" || word.rfind("--check=", 0) == 0) {
         continue;
-      } else if (word == "--check") {
-        ++i;  // and its FILE
+      } else if (word == "--check" || word == "--config") {
+        ++i;  // and its FILE (a config file's values are written out as flags)
+        continue;
+      } else if (word.rfind("--config=", 0) == 0) {
         continue;
       }
     }
@@ -204,6 +206,9 @@ void add_global_options(CLI::App& app, GlobalOptions& global) {
       ->expected(1)
       ->allow_extra_args(false)
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  app.add_option("--config", global.config_file,
+                 "Read FILE instead of the project's .mlsub.yaml (see: mlsub config --help)")
+      ->type_name("FILE");
   app.fallthrough();  // global flags work after the subcommand too
   app.require_subcommand(1);
   app.footer(
@@ -270,6 +275,7 @@ int run_with(int argc, char** argv, bool from_header) {
       setup_report_command(app, global),
       setup_doctor_command(app, global),
       setup_completion_command(app, global),
+      setup_config_command(app, global),
   };
 
   if (const CLI::App* invoked = invoked_command(argc, argv, app)) {

@@ -10,6 +10,7 @@ _mlsub() {
   done
   for ((i = 1; i < COMP_CWORD; i++)); do
     case ${COMP_WORDS[i]} in
+      --catalogue | --config) ((i++)) ;;  # and its value
       -*) ;;
       *) cmd=${COMP_WORDS[i]}; break ;;
     esac
@@ -35,7 +36,7 @@ _mlsub() {
         partition account single-process no-srun launcher-per-gpu local-rank threads
         ignored-directive unknown-option bad-value" -- "$cur")
       return 0 ;;
-    --template | --venv | --container | --check | --catalogue | --dir | -o | --output | --svg | --html)
+    --template | --venv | --container | --check | --catalogue | --config | --dir | -o | --output | --svg | --html)
       mapfile -t COMPREPLY < <(compgen -f -- "$cur")
       return 0 ;;
   esac
@@ -45,7 +46,7 @@ _mlsub() {
     --constraint --qos --reservation --dependency --mail-type --mail-user --exclusive --sbatch --help"
   local words
   case $cmd in
-    "") words="plan check submit status cancel logs report doctor systems show completion --help --version --verbose --catalogue" ;;
+    "") words="plan check submit status cancel logs report doctor systems show config completion --help --version --verbose --catalogue --config" ;;
     plan) words="$job --explain --json --validate --check" ;;
     submit) words="$job --dir --dry-run --test-only --wait --timeout" ;;
     check) words="--system --format --json --strict --ignore --explain --help" ;;
@@ -54,6 +55,7 @@ _mlsub() {
     report) words="--json --all --svg --html --ascii --help" ;;
     doctor) words="--json --help" ;;
     systems) words="--json --names --help" ;;
+    config) words="--system --json --help" ;;
     completion) words="bash" ;;
     *) words="--help" ;;
   esac

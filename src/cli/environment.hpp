@@ -3,6 +3,7 @@
 // Where this mlsub finds its data and the user's additions. The only place
 // in the CLI that reads paths from the environment.
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -14,12 +15,14 @@ namespace mlsub::cli {
 struct GlobalOptions {
   bool verbose = false;
   std::vector<std::string> catalogue_dirs;  // --catalogue, in order
+  // --config FILE: read instead of the project's .mlsub.yaml (config_apply.hpp).
+  std::optional<std::string> config_file;
   // The words of this invocation ("mlsub", "plan", ...), for script headers.
   std::vector<std::string> command_line;
   // Re-planning from a script's header (plan --check FILE alone): the
   // command there is the whole request, so neither the environment
   // ($MLSUB_ACCOUNT, $SBATCH_ACCOUNT, $MLSUB_SYSTEMS_PATH) nor the user's
-  // config directory (~/.config/mlsub/systems) adds to it.
+  // config directory (~/.config/mlsub/systems) nor a config file adds to it.
   bool from_header = false;
 };
 

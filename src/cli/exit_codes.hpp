@@ -15,6 +15,7 @@ enum ExitCode : int {
   k_exit_io = 7,           // a file could not be read or written
   k_exit_drift = 8,        // plan --check: the file differs from what mlsub writes
   k_exit_findings = 9,     // check: a script has errors (or warnings, with --strict)
+  k_exit_config = 10,      // a config file (config.yaml, .mlsub.yaml) is invalid
   k_exit_interrupted = 130,
 };
 
@@ -32,6 +33,8 @@ inline int exit_code_for(ErrorKind kind) {
       return k_exit_slurm;
     case ErrorKind::io:
       return k_exit_io;
+    case ErrorKind::config:
+      return k_exit_config;
   }
   return k_exit_usage;
 }

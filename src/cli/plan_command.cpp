@@ -122,8 +122,8 @@ void print_explanation(const Plan& plan) {
   }
 }
 
-int run_plan(const GlobalOptions& global, const PlanOptions& o) {
-  auto planned = make_plan(global, o.request);
+int run_plan(const GlobalOptions& global, const PlanOptions& o, CLI::App* app) {
+  auto planned = make_plan(global, o.request, app);
   if (!planned) {
     print_error(planned.error());
     return exit_code_for(planned.error().kind);
@@ -183,7 +183,8 @@ Command setup_plan_command(CLI::App& root, const GlobalOptions& global) {
         "give it, 4 invalid catalogue, 5 Slurm refuses it (--validate), 6 invalid\n"
         "template, 8 the --check file differs.");
   };
-  return Command{app, [&global, options]() { return run_plan(global, *options); }, add_options};
+  return Command{app, [&global, options, app]() { return run_plan(global, *options, app); },
+                 add_options};
 }
 
 }  // namespace mlsub::cli

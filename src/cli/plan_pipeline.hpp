@@ -3,6 +3,7 @@
 // Request flags -> Request -> System -> Plan -> script: the path `plan`
 // and `submit` share.
 
+#include <CLI/CLI.hpp>
 #include <string>
 
 #include "environment.hpp"
@@ -13,6 +14,10 @@
 
 namespace mlsub::cli {
 
-Expected<PlannedJob> make_plan(const GlobalOptions& global, const RequestOptions& options);
+// `command` (plan's or submit's CLI11 app, after parsing): config files and
+// the environment fill the flags its command line left out, writing into
+// `options` through its callbacks; null: the flags alone.
+Expected<PlannedJob> make_plan(const GlobalOptions& global, const RequestOptions& options,
+                               CLI::App* command = nullptr);
 
 }  // namespace mlsub::cli

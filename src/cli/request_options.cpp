@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <charconv>
-#include <cstdlib>
 #include <fmt/format.h>
 
 #include "mlsub/duration.hpp"
@@ -82,8 +81,9 @@ void add_request_options(CLI::App& app, RequestOptions& o) {
   app.add_option("--gpu-type", o.gpu_type, "GPU type (or MIG slice type) on systems with "
                                            "several; mlsub show SYSTEM lists them")
       ->group("Job");
-  app.add_option("--account,-A", o.account, "Project to bill (default: $MLSUB_ACCOUNT, then "
-                                            "$SBATCH_ACCOUNT)")
+  app.add_option("--account,-A", o.account, "Project to bill (default: a config file's for the "
+                                            "system, then $MLSUB_ACCOUNT, then $SBATCH_ACCOUNT "
+                                            "if of the site's form; mlsub config)")
       ->group("Job");
   app.add_option("--job-name,-J", o.job_name, "Job name (default: the program's name)")
       ->group("Job");
@@ -184,7 +184,7 @@ namespace {
 
 // The header's words: see to_request.
 std::vector<std::string> header_words(const std::vector<std::string>& words,
-                                      const std::optional<std::string>& env_account) {
+                                      const std::vector<std::string>& defaults) {
   std::vector<std::string> out;
   bool in_command = false;
   bool submit = false;
@@ -198,10 +198,7 @@ std::vector<std::string> header_words(const std::vector<std::string>& words,
       in_command = true;
       submit = w == "submit";
       out.emplace_back("plan");
-      if (env_account) {
-        out.emplace_back("--account");
-        out.push_back(*env_account);
-      }
+      out.insert(out.end(), defaults.begin(), defaults.end());
       continue;
     }
     if (submit) {  // submit's own flags: what it does with the script, not the script
@@ -248,30 +245,19 @@ Expected<void> read_counts(const RequestOptions& o, Request& r) {
   return {};
 }
 
-// --account, else (unless the caller says not to) $MLSUB_ACCOUNT, then
-// $SBATCH_ACCOUNT; the origin is kept for --explain.
-void read_account(const RequestOptions& o, bool use_environment, Request& r) {
+// --account, typed or from a config file or the environment
+// (config_apply.hpp); the origin is kept for --explain.
+void read_account(const RequestOptions& o, const RequestDefaults& defaults, Request& r) {
   if (o.account) {
     r.account = o.account;
-    r.account_origin = "--account";
-    return;
-  }
-  if (!use_environment) {
-    return;
-  }
-  for (const char* var : {"MLSUB_ACCOUNT", "SBATCH_ACCOUNT"}) {
-    if (const char* value = std::getenv(var); value != nullptr && *value != '\0') {
-      r.account = std::string(value);
-      r.account_origin = fmt::format("${}", var);
-      return;
-    }
+    r.account_origin = defaults.account_origin.value_or("--account");
   }
 }
 
 }  // namespace
 
 Expected<Request> to_request(const RequestOptions& o, std::vector<std::string> command_line,
-                             bool use_environment) {
+                             const RequestDefaults& defaults) {
   Request r;
   r.system = o.system;
   if (auto ok = read_counts(o, r); !ok) {
@@ -295,7 +281,7 @@ Expected<Request> to_request(const RequestOptions& o, std::vector<std::string> c
   r.gpu_type = o.gpu_type;
   r.job_name = o.job_name;
   r.output = o.output;
-  read_account(o, use_environment, r);
+  read_account(o, defaults, r);
   if (o.local_disk) {
     auto size = parse_size(*o.local_disk);
     if (!size) {
@@ -330,8 +316,7 @@ Expected<Request> to_request(const RequestOptions& o, std::vector<std::string> c
   r.sbatch = o.sbatch;
   r.program = o.program;
   r.args = o.args;
-  const bool env_account = r.account && r.account_origin != "--account";
-  r.command_line = header_words(command_line, env_account ? r.account : std::nullopt);
+  r.command_line = header_words(command_line, defaults.header_words);
   return r;
 }
 

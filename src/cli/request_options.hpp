@@ -56,13 +56,22 @@ struct RequestOptions {
 
 void add_request_options(CLI::App& app, RequestOptions& options);
 
-// Checks the values and fills in the account from $MLSUB_ACCOUNT or
-// $SBATCH_ACCOUNT when --account is absent (unless `use_environment` is
-// false: re-planning from a header). The script's header records
-// `command_line` fully resolved, as the `mlsub plan` command that makes the
-// same script by itself: "submit" becomes "plan" without submit's own flags,
-// and an account from the environment is written out as --account.
+/// What config files and the environment added to the flags
+/// (config_apply.hpp), for the request's header and --explain.
+struct RequestDefaults {
+  // Inserted after "plan" in the header: the added values as flags.
+  std::vector<std::string> header_words;
+  // Where --account came from when it was not typed ("$MLSUB_ACCOUNT",
+  // "user file ...").
+  std::optional<std::string> account_origin;
+};
+
+// Checks the values. The script's header records `command_line` fully
+// resolved, as the `mlsub plan` command that makes the same script by
+// itself: "submit" becomes "plan" without submit's own flags, and what
+// `defaults` added (from config files or the environment) is written out as
+// flags.
 Expected<Request> to_request(const RequestOptions& options, std::vector<std::string> command_line,
-                             bool use_environment = true);
+                             const RequestDefaults& defaults = {});
 
 }  // namespace mlsub::cli

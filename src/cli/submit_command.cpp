@@ -114,10 +114,10 @@ int report_submitted(const SubmitOutcome& done, const Plan& plan, const SubmitOp
   return end->exit_code.value_or(end->state == "COMPLETED" ? 0 : 1);
 }
 
-int run_submit(const GlobalOptions& global, const SubmitOptions& o) {
+int run_submit(const GlobalOptions& global, const SubmitOptions& o, CLI::App* app) {
   GlobalOptions as_plan = global;
   as_plan.command_line = plan_command_line(global.command_line);
-  auto planned = make_plan(as_plan, o.request);
+  auto planned = make_plan(as_plan, o.request, app);
   if (!planned) {
     return fail_with(planned.error());
   }
@@ -179,7 +179,8 @@ Command setup_submit_command(CLI::App& root, const GlobalOptions& global) {
         "Exit codes as for plan, and 5 when sbatch fails (Slurm's message is shown;\n"
         "the job folder is kept), 7 when a file cannot be written.");
   };
-  return Command{app, [&global, options]() { return run_submit(global, *options); }, add_options};
+  return Command{app, [&global, options, app]() { return run_submit(global, *options, app); },
+                 add_options};
 }
 
 }  // namespace mlsub::cli

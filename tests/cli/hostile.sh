@@ -97,4 +97,54 @@ run "$@"
 if cmp -s "$out" "$work/first.sh"; then ok; else bad "the header's command does not regenerate the script"; fi
 expect_stdout_has "#SBATCH --job-name='my job'"
 
+# The same values from a project config file (.mlsub.yaml), each the value
+# of an --env variable H0, H1, ...: the program finds them byte for byte,
+# nothing else runs, and the header (which writes them out as --env flags)
+# makes the same script without the file. A YAML file holds text: the value
+# that is not UTF-8 cannot be in it and is left out.
+mkdir -p "$work/proj" "$work/bin2"
+cp "$bin"/* "$work/bin2/"
+cat >"$work/bin2/python3" <<'SH'
+#!/bin/bash
+i=0
+while v=H$i && [ -n "${!v+set}" ]; do printf '%s\0' "${!v}"; i=$((i + 1)); done >"$ARGV_OUT"
+SH
+chmod +x "$work/bin2/python3"
+/usr/bin/python3 - "$work/proj/.mlsub.yaml" "$work/expected" "${hostile[@]}" <<'PY'
+import os, sys
+values = []
+for raw in map(os.fsencode, sys.argv[3:]):
+    try:
+        values.append(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        pass
+def quoted(t):
+    return '"' + "".join("\\" + c if c in '"\\' else c if 0x20 <= ord(c) < 0x7F
+                         else "\\x%02X" % ord(c) if ord(c) < 0x80 else "\\U%08X" % ord(c)
+                         for c in t) + '"'
+with open(sys.argv[1], "w", encoding="utf-8") as f:
+    f.write("lumi:\n  env:\n" + "".join(f"    - {quoted(f'H{i}={v}')}\n"
+                                       for i, v in enumerate(values)))
+with open(sys.argv[2], "wb") as f:
+    f.write(b"".join(v.encode() + b"\0" for v in values))
+PY
+MLSUB_PROJECT_CONFIG=$work/proj/.mlsub.yaml run plan --system lumi --gpus 1 train.py
+expect_rc 0
+cp "$out" "$work/config.sh"
+n=$(grep -c '^#SBATCH --partition=' "$work/config.sh")
+if [ "$n" -eq 1 ]; then ok; else bad "config: $n partition directives"; fi
+if shellcheck -s bash "$work/config.sh"; then ok; else bad "config: shellcheck fails"; fi
+rm -f "$canary" "$work/argv"
+(cd "$work" && PATH="$work/bin2:$PATH" ARGV_OUT="$work/argv" SLURM_JOB_NODELIST=node001 \
+   SLURM_JOB_ID=42 SLURM_NTASKS=1 bash "$work/config.sh")
+if [ -e "$canary" ]; then bad "config: a hostile value ran a command"; else ok; fi
+if cmp -s "$work/argv" "$work/expected"; then ok; else
+  bad "config: the program did not find the config file's values byte for byte"
+  od -c "$work/argv" | head -20
+fi
+regen=$(sed -n 's/^#   mlsub //p' "$work/config.sh")
+eval "set -- $regen"
+MLSUB_PROJECT_CONFIG= run "$@"  # without the file
+if cmp -s "$out" "$work/config.sh"; then ok; else bad "config: the header does not make the same script"; fi
+
 finish

@@ -93,7 +93,8 @@ def main():
     env = {k: v for k, v in os.environ.items()
            if k not in ("MLSUB_ACCOUNT", "SBATCH_ACCOUNT", "MLSUB_SYSTEMS_PATH",
                         "MLSUB_DATA_DIR", "MLSUB_JOURNAL", "XDG_CONFIG_HOME", "XDG_DATA_HOME")}
-    env.update(HOME=home, XDG_CONFIG_HOME=os.path.join(home, ".config"), COLUMNS="80")
+    env.update(HOME=home, XDG_CONFIG_HOME=os.path.join(home, ".config"), COLUMNS="80",
+               MLSUB_PROJECT_CONFIG="")  # no .mlsub.yaml of the reader's
     total = failed = 0
     for path in sys.argv[2:]:
         count, failures = process(path, root, env, approve)

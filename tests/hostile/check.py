@@ -29,6 +29,15 @@ the part before the first comma not written \\,), --partition, --time, --gpus,
       - and its header's command line, read back by bash, is the command
         that made it.
 
+Every position that is a flag is also tried from a config file (--config
+FILE, the flag's value under the system's section, written as a YAML
+double-quoted string with every byte that is not printable ASCII escaped):
+the outcome must be the flag's, the flag placed right after `plan` (where
+the header writes config values): the same script byte for byte, header
+included, or the same refusal (exit 10 where the flag's is 2 and the
+message names the file). Values that are not UTF-8 cannot be in a YAML
+file and are skipped there.
+
 Every value is also passed as one more argument in a multi-GPU srun job
 and in a two-node torchrun job, all in one script each, checked the same
 way.
@@ -395,6 +404,59 @@ def check_one(c, name, v):
     return out
 
 
+def yaml_quoted(text):
+    """`text` as a YAML double-quoted scalar: printable ASCII as it is,
+    everything else as an escape that yaml-cpp decodes to the same bytes."""
+    out = ['"']
+    for ch in text:
+        o = ord(ch)
+        if ch in '"\\':
+            out.append("\\" + ch)
+        elif 0x20 <= o < 0x7F:
+            out.append(ch)
+        elif o < 0x80:
+            out.append("\\x%02X" % o)
+        else:
+            out.append("\\U%08X" % o)
+    out.append('"')
+    return "".join(out)
+
+
+def check_config(c, name, v):
+    """The flag of position `name` moved into a config file: the same outcome
+    as the flag right after `plan`."""
+    argv = positions(v)[name][0]
+    key = "env" if name == "env-name" else name
+    at = argv.index("--" + key)
+    try:
+        argv[at + 1].encode("utf-8")
+    except UnicodeEncodeError:  # not UTF-8: no YAML file can hold it
+        c.tally[("config-skipped", True)] = c.tally.get(("config-skipped", True), 0) + 1
+        return
+    key, value = argv[at][2:], argv[at + 1]
+    system = argv[argv.index("--system") + 1]
+    fd, path = tempfile.mkstemp(dir=c.work, suffix=".yaml")
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        f.write(f"{system}:\n  {key}: {yaml_quoted(value)}\n")
+    rest = argv[:at] + argv[at + 2:]
+    flag_argv = [rest[0], argv[at], value] + rest[1:]
+    rc_f, out_f, err_f = c.mlsub(flag_argv)
+    rc, out, err = c.mlsub(["--config", path] + rest)
+    os.remove(path)
+    shown = ["--config", f"{system}: {{{key}: ...}}"] + rest
+    c.tally[("config", rc == 0)] = c.tally.get(("config", rc == 0), 0) + 1
+    if rc_f == 0:
+        if rc != 0:
+            c.fail(f"config {name}: refused where the flag is taken (exit {rc})", shown, err)
+        elif out != out_f:
+            c.fail(f"config {name}: a script other than the flag's", shown, out)
+        return
+    if rc != rc_f and not (rc_f == 2 and rc == 10):
+        c.fail(f"config {name}: exit {rc}, the flag's is {rc_f}", shown, err)
+    if rc != 0:
+        check_rejection(c, f"config {name}", shown, 2 if rc == 10 else rc, out, err)
+
+
 def main():
     values = load_values()
     if len(values) < 100:
@@ -424,6 +486,11 @@ def main():
             for script in pool.map(lambda nv: check_one(c, *nv), cases):
                 if script is not None:
                     scripts.append(script)
+
+        # Every flag position from a config file instead.
+        config_cases = [(name, v) for name, v in cases if name != "argument"]
+        with concurrent.futures.ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
+            list(pool.map(lambda nv: check_config(c, *nv), config_cases))
 
         # Every value as one more argument of a multi-GPU srun job.
         multi = ["plan", NO_MONITOR, "--system", SYSTEM, "--gpus", "2", "--launcher", "srun", "--account",
@@ -478,13 +545,16 @@ def main():
                         c.fail("shellcheck: " + line.decode(errors="replace"), ["..."],
                                header[0][:300] if header else b"")
 
-        checked = len(cases) + 1
+        checked = len(cases) + len(config_cases) + 1
         for what, argv, detail in c.failures[:40]:
             print(f"FAIL {what}\n  argv: {argv!r}")
             if detail:
                 print("  " + repr(detail[:600]))
         print("accepted/refused: " + ", ".join(
-            f"{n} {c.tally.get((n, True), 0)}/{c.tally.get((n, False), 0)}" for n in positions(b"")))
+            f"{n} {c.tally.get((n, True), 0)}/{c.tally.get((n, False), 0)}" for n in positions(b""))
+            + f"; from a config file {c.tally.get(('config', True), 0)}/"
+            f"{c.tally.get(('config', False), 0)}, not UTF-8 (skipped) "
+            f"{c.tally.get(('config-skipped', True), 0)}")
         print(f"{len(values)} values x {len(positions(b''))} positions: {checked} plans, "
               f"{len(unique)} distinct scripts, {len(c.failures)} failures")
         return 1 if c.failures else 0

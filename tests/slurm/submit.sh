@@ -1,7 +1,8 @@
 #!/bin/bash
 # mlsub submit, status, cancel and logs against a real Slurm (the lab's
 # LUMI and Mahti replicas): --test-only, --dry-run, real 1-GPU and 2-node
-# jobs, --wait, the journal, 20 concurrent submits, and the faults: sbatch
+# jobs, --wait, the journal, 20 concurrent submits, a job with a config
+# file's defaults, and the faults: sbatch
 # missing, refusing, printing garbage, hanging; a retry after an unclear
 # failure; a folder that cannot be written; the controller down. Needs root
 # (77 without).
@@ -129,6 +130,18 @@ expect_rc 0
 /usr/bin/python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d[0]["exit_code"] == 3 and d[0]["state"] == "FAILED"' "$out" && ok || bad "status --json"
 run logs "$failed_id"
 expect_rc 0; expect_stdout_has "started"
+
+# Per-site defaults from a project config file: the account from its lumi:
+# section (which comes before $MLSUB_ACCOUNT, here a Roihu project), an
+# --env from all:. Slurm takes the job; the program sees both.
+printf 'all:\n  env: {GREETING: "hi there"}\nlumi:\n  account: project_465000123\n' >"$work/site.yaml"
+printf '#!/bin/bash\necho "greeting=$GREETING account=$SLURM_JOB_ACCOUNT"\n' >greet.sh
+chmod +x greet.sh
+MLSUB_ACCOUNT=project_2001234 MLSUB_PROJECT_CONFIG=$work/site.yaml \
+  run submit --system lumi --gpus 1 --dir "$work/cfg" --wait ./greet.sh
+expect_rc 0
+run logs "$(head -1 "$out")"
+expect_rc 0; expect_stdout_has "greeting=hi there account=project_465000123"
 
 # A long job: status lists it (unfinished jobs by default), cancel stops it,
 # logs --follow returns when it has ended.
