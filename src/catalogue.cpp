@@ -72,6 +72,22 @@ const Partition* System::find_partition(std::string_view wanted) const {
   return nullptr;
 }
 
+std::vector<std::string> System::partition_names() const {
+  std::vector<std::string> names;
+  for (const auto& p : partitions) {
+    names.push_back(p.name);
+  }
+  return names;
+}
+
+std::vector<std::string> System::gpu_types() const {
+  std::vector<std::string> types;
+  for (const auto& n : node_types) {
+    types.push_back(n.gpu_type);
+  }
+  return types;
+}
+
 Catalogue::Catalogue(std::vector<std::string> dirs, const std::vector<PackedSystem>* packed)
     : m_dirs(std::move(dirs)), m_packed(packed) {}
 

@@ -223,20 +223,13 @@ GpuRequestSyntax read_gpu_request(MapReader& top) {
   return out;
 }
 
-std::optional<MemoryPolicy> memory_policy(const std::optional<std::string>& text) {
-  if (!text) {
-    return std::nullopt;
-  }
-  return *text == "per_gpu" ? MemoryPolicy::per_gpu : MemoryPolicy::site;
-}
-
 MemoryRule read_memory(MapReader& top) {
   MemoryRule out;
   MapReader r(top.child("memory"), "memory", top.problems());
   if (!r.ok()) {
     return out;
   }
-  out.policy = memory_policy(r.choice("policy", {"per_gpu", "site"})).value_or(MemoryPolicy::site);
+  out.policy = r.enumerated("policy", k_memory_policy_names).value_or(MemoryPolicy::site);
   out.per_gpu = r.size("per_gpu", out.policy == MemoryPolicy::per_gpu);
   if (out.policy == MemoryPolicy::site && out.per_gpu) {
     r.problem("per_gpu", "only allowed with policy: per_gpu");
@@ -433,8 +426,7 @@ NodeType read_node_type(const YAML::Node& node, const std::string& path, Problem
   out.name = r.text("name").value_or("");
   out.gpu_type = r.text("gpu_type").value_or("");
   out.gpu_model = r.text("gpu_model").value_or("");
-  const auto vendor = r.choice("gpu_vendor", {"nvidia", "amd"});
-  out.gpu_vendor = vendor && *vendor == "amd" ? GpuVendor::amd : GpuVendor::nvidia;
+  out.gpu_vendor = r.enumerated("gpu_vendor", k_gpu_vendor_names).value_or(GpuVendor::nvidia);
   out.gpu_memory = r.size("gpu_memory").value_or(Size{});
   out.gpus = r.integer("gpus", true, 1, 64).value_or(0);
   out.cores = r.integer("cores", true, 1, 100'000).value_or(0);
@@ -492,16 +484,9 @@ Partition read_partition(const YAML::Node& node, const std::string& path, Proble
   out.max_node_minutes = r.integer("max_node_minutes", false, 1, 100'000'000);
   out.whole_node = r.boolean("whole_node").value_or(false);
   out.is_default = r.boolean("default").value_or(false);
-  out.memory = memory_policy(r.choice("memory", {"per_gpu", "site"}, false));
+  out.memory = r.enumerated("memory", k_memory_policy_names, false);
   out.node_types = r.text_list("node_types");
-  const auto autosel = r.choice("auto", {"always", "partial_nodes", "never", "test"}, false);
-  if (autosel && *autosel == "partial_nodes") {
-    out.auto_select = AutoSelect::partial_nodes;
-  } else if (autosel && *autosel == "never") {
-    out.auto_select = AutoSelect::never;
-  } else if (autosel && *autosel == "test") {
-    out.auto_select = AutoSelect::test;
-  }
+  out.auto_select = r.enumerated("auto", k_auto_select_names, false).value_or(AutoSelect::always);
   out.auto_max_time = r.duration("auto_max_time", false);
   out.max_jobs_per_user = r.integer("max_jobs_per_user", false, 1, k_max_count);
   out.max_running_per_user = r.integer("max_running_per_user", false, 1, k_max_count);

@@ -215,10 +215,7 @@ std::optional<int> read_count(const SbatchScript& script, const char* option, Ou
 
 // The partition, read and checked: an unknown name is an error.
 void read_partition(const System& s, const SbatchScript& script, ScriptShape& shape, Out& out) {
-  std::vector<std::string> names;
-  for (const auto& p : s.partitions) {
-    names.push_back(p.name);
-  }
+  const std::vector<std::string> names = s.partition_names();
   const auto* d = script.last("partition");
   if (!d) {
     for (const auto& p : s.partitions) {
@@ -251,9 +248,7 @@ const NodeType& read_gpu_type(const System& s, const SbatchScript& script,
   }
   const GpuAsk& ask = *shape.ask;
   const SbatchDirective& d = *ask.directive;
-  std::vector<std::string> types;
   for (const auto& n : s.node_types) {
-    types.push_back(n.gpu_type);
     if (n.gpu_type == *ask.type) {
       return n;
     }
@@ -270,7 +265,7 @@ const NodeType& read_gpu_type(const System& s, const SbatchScript& script,
   }
   add(out, d.line, Severity::error, "gpu-type",
       fmt::format("{} has no GPU type '{}'; its GPU types are {}", s.name, *ask.type,
-                  fmt::join(types, ", ")),
+                  fmt::join(s.gpu_types(), ", ")),
       gpu_fix(s, script, fallback.gpu_type, std::max(1, ask.count)));
   return fallback;
 }
@@ -1105,17 +1100,7 @@ const FindingInfo* explain_finding(std::string_view id) {
   return nullptr;
 }
 
-std::string_view to_string(Severity s) {
-  switch (s) {
-    case Severity::error:
-      return "error";
-    case Severity::warning:
-      return "warning";
-    case Severity::note:
-      return "note";
-  }
-  return "error";
-}
+std::string_view to_string(Severity s) { return name_of(k_severity_names, s); }
 
 std::vector<Finding> check_script(const System& system, const SbatchScript& script) {
   Out out;

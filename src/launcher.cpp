@@ -1,30 +1,16 @@
 #include "mlsub/launcher.hpp"
 
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
 namespace mlsub {
 
-std::string_view launcher_name(Launcher l) {
-  switch (l) {
-    case Launcher::python:
-      return "python";
-    case Launcher::srun:
-      return "srun";
-    case Launcher::torchrun:
-      return "torchrun";
-    case Launcher::accelerate:
-      return "accelerate";
-  }
-  return "python";
-}
+std::string_view launcher_name(Launcher l) { return name_of(k_launcher_names, l); }
 
 std::optional<Launcher> parse_launcher(std::string_view name) {
-  for (const Launcher l : {Launcher::python, Launcher::srun, Launcher::torchrun, Launcher::accelerate}) {
-    if (launcher_name(l) == name) {
-      return l;
-    }
-  }
-  return std::nullopt;
+  return value_of(k_launcher_names, name);
 }
 
-std::string launcher_names() { return "python, srun, torchrun, accelerate"; }
+std::string launcher_names() { return fmt::format("{}", fmt::join(all_names(k_launcher_names), ", ")); }
 
 }  // namespace mlsub

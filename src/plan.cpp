@@ -79,7 +79,7 @@ nlohmann::json to_json(const Plan& plan) {
       {"partition", plan.partition},
       {"node_type", plan.node_type},
       {"gpu_type", plan.gpu_type},
-      {"gpu_vendor", plan.gpu_vendor == GpuVendor::amd ? "amd" : "nvidia"},
+      {"gpu_vendor", name_of(k_gpu_vendor_names, plan.gpu_vendor)},
       {"nodes", plan.nodes},
       {"gpus_per_node", plan.gpus_per_node},
       {"gpus", plan.gpus_total()},

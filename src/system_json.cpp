@@ -60,7 +60,7 @@ nlohmann::json to_json(const System& s) {
     nodes.push_back({{"name", n.name},
                      {"gpu_type", n.gpu_type},
                      {"gpu_model", n.gpu_model},
-                     {"gpu_vendor", n.gpu_vendor == GpuVendor::amd ? "amd" : "nvidia"},
+                     {"gpu_vendor", name_of(k_gpu_vendor_names, n.gpu_vendor)},
                      {"gpu_memory", format_size(n.gpu_memory)},
                      {"gpus", n.gpus},
                      {"cores", n.cores},

@@ -14,6 +14,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "mlsub/duration.hpp"
+#include "mlsub/enum_names.hpp"
 #include "mlsub/size.hpp"
 
 namespace mlsub::detail {
@@ -49,6 +50,13 @@ class MapReader {
   // A value that must be one of `choices`.
   std::optional<std::string> choice(const char* key, const std::vector<std::string>& choices,
                                     bool required = true);
+  // A value named in an enum's name table (mlsub/enum_names.hpp).
+  template <typename E, std::size_t N>
+  std::optional<E> enumerated(const char* key, const EnumNames<E, N>& names,
+                              bool required = true) {
+    const auto text = choice(key, all_names(names), required);
+    return text ? value_of(names, *text) : std::nullopt;
+  }
   std::vector<std::string> text_list(const char* key);
   // The node under `key` (for nested maps and lists), or an undefined node.
   YAML::Node child(const char* key, bool required = true);

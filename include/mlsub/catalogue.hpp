@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "mlsub/duration.hpp"
+#include "mlsub/enum_names.hpp"
 #include "mlsub/error.hpp"
 #include "mlsub/launcher.hpp"
 #include "mlsub/size.hpp"
@@ -52,11 +53,20 @@ struct SiteConstraint {
 };
 
 enum class GpuVendor { nvidia, amd };
+inline constexpr EnumNames<GpuVendor, 2> k_gpu_vendor_names{
+    {{GpuVendor::nvidia, "nvidia"}, {GpuVendor::amd, "amd"}}};
 enum class MemoryPolicy { per_gpu, site };
+inline constexpr EnumNames<MemoryPolicy, 2> k_memory_policy_names{
+    {{MemoryPolicy::per_gpu, "per_gpu"}, {MemoryPolicy::site, "site"}}};
 /// When the planner may pick a partition without being told to. `test`: a
 /// debug or test queue, never chosen on its own; when a job would fit it,
 /// the plan says so in a note.
 enum class AutoSelect { always, partial_nodes, never, test };
+inline constexpr EnumNames<AutoSelect, 4> k_auto_select_names{
+    {{AutoSelect::always, "always"},
+     {AutoSelect::partial_nodes, "partial_nodes"},
+     {AutoSelect::never, "never"},
+     {AutoSelect::test, "test"}}};
 
 /// One kind of GPU node. Invariant (checked at load): gpus >= 1 and
 /// cpus_per_gpu * gpus <= cores.
@@ -283,6 +293,9 @@ struct System {
 
   const NodeType* find_node_type(std::string_view name) const;
   const Partition* find_partition(std::string_view name) const;
+  // The names, in catalogue order, for messages and completion.
+  std::vector<std::string> partition_names() const;
+  std::vector<std::string> gpu_types() const;
 };
 
 // Parses and validates one system file. `file` names it in messages, which

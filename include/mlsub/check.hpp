@@ -65,6 +65,8 @@ struct SbatchScript {
 SbatchScript parse_sbatch_directives(std::string_view text);
 
 enum class Severity { error, warning, note };
+inline constexpr EnumNames<Severity, 3> k_severity_names{
+    {{Severity::error, "error"}, {Severity::warning, "warning"}, {Severity::note, "note"}}};
 std::string_view to_string(Severity s);
 
 /// One change to the #SBATCH lines that a fix makes: set `option` to

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <compare>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -13,10 +14,7 @@ struct Duration {
   std::int64_t seconds = 0;
 
   std::int64_t minutes_rounded_up() const { return (seconds + 59) / 60; }
-  friend bool operator==(Duration a, Duration b) { return a.seconds == b.seconds; }
-  friend bool operator<(Duration a, Duration b) { return a.seconds < b.seconds; }
-  friend bool operator<=(Duration a, Duration b) { return a.seconds <= b.seconds; }
-  friend bool operator>(Duration a, Duration b) { return a.seconds > b.seconds; }
+  friend auto operator<=>(const Duration&, const Duration&) = default;
 };
 
 // Parses every form sbatch --time accepts: "MM", "MM:SS", "HH:MM:SS",

@@ -4,6 +4,8 @@
 #include <string>
 #include <string_view>
 
+#include "mlsub/enum_names.hpp"
+
 namespace mlsub {
 
 /// How the batch script starts the user's program.
@@ -13,6 +15,10 @@ enum class Launcher {
   torchrun,  // one task per node, started by srun; torchrun starts a process per GPU
   accelerate,  // one task per node, started by srun; `accelerate launch` starts a process per GPU
 };
+inline constexpr EnumNames<Launcher, 4> k_launcher_names{{{Launcher::python, "python"},
+                                                         {Launcher::srun, "srun"},
+                                                         {Launcher::torchrun, "torchrun"},
+                                                         {Launcher::accelerate, "accelerate"}}};
 
 std::string_view launcher_name(Launcher l);
 std::optional<Launcher> parse_launcher(std::string_view name);

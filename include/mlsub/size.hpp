@@ -1,5 +1,6 @@
 #pragma once
 
+#include <compare>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -12,10 +13,7 @@ namespace mlsub {
 struct Size {
   std::uint64_t mib = 0;
 
-  friend bool operator==(Size a, Size b) { return a.mib == b.mib; }
-  friend bool operator<(Size a, Size b) { return a.mib < b.mib; }
-  friend bool operator<=(Size a, Size b) { return a.mib <= b.mib; }
-  friend bool operator>(Size a, Size b) { return a.mib > b.mib; }
+  friend auto operator<=>(const Size&, const Size&) = default;
 };
 
 // Parses a Slurm size: digits with an optional K, M, G or T suffix (binary

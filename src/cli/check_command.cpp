@@ -76,17 +76,11 @@ std::string github_escape(std::string_view s, bool property) {
   return out;
 }
 
-std::string_view github_level(Severity s) {
-  switch (s) {
-    case Severity::error:
-      return "error";
-    case Severity::warning:
-      return "warning";
-    case Severity::note:
-      return "notice";
-  }
-  return "error";
-}
+// GitHub's workflow-command levels: its word for a note is "notice".
+constexpr EnumNames<Severity, 3> k_github_levels{
+    {{Severity::error, "error"}, {Severity::warning, "warning"}, {Severity::note, "notice"}}};
+
+std::string_view github_level(Severity s) { return name_of(k_github_levels, s); }
 
 class Checker {
  public:

@@ -55,12 +55,8 @@ int run_systems(const GlobalOptions& global, const SystemsOptions& o) {
     for (const auto& n : s.node_types) {
       nodes += n.count;
     }
-    std::vector<std::string> partitions;
-    for (const auto& p : s.partitions) {
-      partitions.push_back(p.name);
-    }
     table.add({s.name, gpu_summary(s), std::to_string(nodes),
-               fmt::format("{}", fmt::join(partitions, " ")),
+               fmt::format("{}", fmt::join(s.partition_names(), " ")),
                s.retired ? fmt::format("retired {}, use {}", s.retired->date, s.retired->successor)
                          : std::string("in service")});
   }
