@@ -14,7 +14,7 @@ roff() { sed -e 's/\\/\\e/g' -e "s/^\\([.']\\)/\\\\\\&\\1/"; }
 
 {
   echo "[COMMANDS]"
-  for cmd in plan check systems show submit status cancel logs completion; do
+  for cmd in $("$mlsub" completion --list commands | cut -f1); do  # every command, from mlsub
     echo ".SS \"mlsub $cmd\""
     echo ".nf"
     "$mlsub" "$cmd" --help | roff

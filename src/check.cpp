@@ -958,9 +958,10 @@ void check_threads(const std::vector<ScriptLine>& commands, const ScriptShape& s
     }
     if (threads && *threads * processes_per_node > cpus) {
       add(out, l.line, Severity::warning, "threads",
-          fmt::format("OMP_NUM_THREADS={} in each of {} processes per node is {} threads for the "
-                      "job's {} CPUs per node: they compete for the cores; set it to {}",
-                      value, processes_per_node, *threads * processes_per_node, cpus,
+          fmt::format("OMP_NUM_THREADS={} in each of {} per node is {} threads for the "
+                      "job's {} per node: they compete for the cores; set it to {}",
+                      value, plural(processes_per_node, "process", "processes"),
+                      *threads * processes_per_node, plural(cpus, "CPU"),
                       std::max(1, cpus / processes_per_node)));
     }
     break;

@@ -46,6 +46,11 @@ bash "$MLSUB_SOURCE_DIR/cmake/mlsub_man.sh" help2man "$MLSUB" "$work/mlsub.1" &&
 MANWIDTH=200 man -l "$work/mlsub.1" 2>/dev/null >"$work/man.txt"
 # A section's lines, unindented: headings are the lines that start a line.
 section() { sed -n "/^$1\$/,/^[A-Z]/p" "$work/man.txt" | sed 's/^ *//'; }
+# COMMANDS: every command's own --help.
+for cmd in $commands; do
+  last_command="man mlsub: COMMANDS: mlsub $cmd"
+  grep -qx "   mlsub $cmd" "$work/man.txt" && ok || bad "the man page has no section for mlsub $cmd"
+done
 # EXAMPLES: each of --help's examples on a line of its own.
 "$MLSUB" --help | sed -n '/^Examples:$/,/^$/s/^  //p' >"$work/examples"
 [ -s "$work/examples" ] && ok || bad "mlsub --help has no examples"
