@@ -13,8 +13,12 @@ function __mlsub_list --description 'mlsub completion --list ARGS, for the words
     mlsub $extra completion --list $argv 2>/dev/null
 end
 
-function __mlsub_command --description 'the mlsub command on the line, if any'
+function __mlsub_command --description 'the mlsub command on the line, if any ("--" after --)'
     set -l line (commandline -opc)
+    if contains -- -- $line[2..-1]
+        printf '%s\n' --  # the program's own arguments follow (echo would print nothing)
+        return
+    end
     set -l skip 0
     for word in $line[2..-1]
         if test $skip = 1
@@ -22,9 +26,6 @@ function __mlsub_command --description 'the mlsub command on the line, if any'
             continue
         end
         switch $word
-            case --
-                echo --
-                return
             case --catalogue
                 set skip 1
             case '-*'
@@ -91,3 +92,4 @@ complete -c mlsub -n 'not __mlsub_in --; and string match -q -- "-*" (commandlin
 complete -c mlsub -n '__mlsub_in show; and __mlsub_word' -a '(__mlsub_list systems)'
 complete -c mlsub -n '__mlsub_in completion; and __mlsub_word' -a 'bash zsh fish'
 complete -c mlsub -n '__mlsub_in plan submit check report logs doctor; and __mlsub_word' -F
+complete -c mlsub -n '__mlsub_in --' -F
