@@ -58,11 +58,10 @@ _mlsub() {
       mapfile -t COMPREPLY < <(compgen -W "text github" -- "$cur")
       return 0 ;;
     --ignore | --explain)
-      mapfile -t COMPREPLY < <(compgen -W "retired gpu-syntax gpu-type no-gpus cpus-per-gpu
-        memory local-disk time-limit nodes-limit gpus-limit cpus-limit jobs-limit whole-node
-        partition account single-process no-srun launcher-per-gpu local-rank threads
-        ignored-directive unknown-option bad-value" -- "$cur")
-      return 0 ;;
+      if [ "$cmd" = check ]; then  # plan's --explain is a flag
+        mapfile -t COMPREPLY < <(compgen -W "$(_mlsub_list findings)" -- "$cur")
+        return 0
+      fi ;;
     --template | --venv | --container | --check | --catalogue | --dir | -o | --output | --svg | --html)
       mapfile -t COMPREPLY < <(compgen -f -- "$cur")
       return 0 ;;

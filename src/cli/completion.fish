@@ -84,6 +84,7 @@ complete -c mlsub -n '__mlsub_after --system -s' -a '(__mlsub_list systems)'
 complete -c mlsub -n '__mlsub_after --partition -p' -a '(__mlsub_list partitions --system (__mlsub_system))'
 complete -c mlsub -n '__mlsub_after --gpu-type' -a '(__mlsub_list gpu-types --system (__mlsub_system))'
 complete -c mlsub -n '__mlsub_after --launcher' -a '(__mlsub_list launchers)'
+complete -c mlsub -n '__mlsub_in check; and __mlsub_after --ignore --explain' -a '(__mlsub_list findings)'
 complete -c mlsub -n '__mlsub_after --format' -a 'text github'
 complete -c mlsub -n '__mlsub_after --template --venv --container --check --catalogue --dir -o --output --svg --html' -F
 # Commands, their flags, and what follows them.

@@ -46,6 +46,7 @@ _mlsub() {
     --partition | -p) _mlsub_offer partitions partitions --system "$system"; return ;;
     --gpu-type) _mlsub_offer gpu-types gpu-types --system "$system"; return ;;
     --launcher) _mlsub_offer launchers launchers; return ;;
+    --ignore | --explain) [[ $cmd == check ]] && { _mlsub_offer findings findings; return; } ;;
     --format) compadd -- text github; return ;;
     --template | --venv | --container | --check | --catalogue | --dir | -o | --output | --svg | --html)
       _files; return ;;

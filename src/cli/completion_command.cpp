@@ -10,6 +10,7 @@
 #include "commands.hpp"
 #include "completion_script.hpp"
 #include "exit_codes.hpp"
+#include "mlsub/check.hpp"
 #include "mlsub/launcher.hpp"
 #include "output.hpp"
 
@@ -67,6 +68,12 @@ int list_words(const CLI::App& root, const GlobalOptions& global, const Completi
     }
     return k_exit_ok;
   }
+  if (o.list == "findings") {
+    for (const FindingInfo& f : finding_ids()) {
+      print_word(std::string(f.id), std::string(f.rationale));
+    }
+    return k_exit_ok;
+  }
   if (o.list == "launchers") {
     for (const Launcher l : all_launchers()) {
       print_word(std::string(launcher_name(l)), std::string(launcher_summary(l)));
@@ -106,8 +113,8 @@ Command setup_completion_command(CLI::App& root, const GlobalOptions& global) {
       ->check(CLI::IsMember({"bash", "zsh", "fish"}));
   // For the scripts themselves, so hidden (no group).
   app->add_option("--list", o->list, "")
-      ->check(CLI::IsMember({"commands", "flags", "launchers", "systems", "partitions",
-                             "gpu-types"}))
+      ->check(CLI::IsMember({"commands", "flags", "findings", "launchers", "systems",
+                             "partitions", "gpu-types"}))
       ->group("");
   app->add_option("--system", o->system, "")->group("");
   app->add_option("--command", o->command, "")->group("");

@@ -91,6 +91,7 @@ fish_check "A100 A100fat " "mlsub plan --system alvis --gpu-type A1"
 fish_check "lumi " "mlsub plan --system lu"
 fish_check "srun " "mlsub submit --launcher sr"
 fish_check "bash fish zsh " "mlsub completion "
+fish_check "gpu-syntax gpu-type gpus-limit " "mlsub check --ignore gp"
 fish_check "" "mlsub plan --system lumi train.py -- --sys"
 last_command="fish: descriptions"
 HOME=$work/fishhome fish --no-config -c "source $work/mlsub.fish; complete -C 'mlsub plan --system alvis --gpu-type T'" >"$out" 2>"$err"
@@ -122,5 +123,6 @@ zsh_check "A100 A100fat " mlsub plan --system alvis --gpu-type A1
 zsh_check "lumi " mlsub plan --system lu
 zsh_check "torchrun " mlsub plan --launcher to
 zsh_check "fish " mlsub completion f
+zsh_check "gpu-syntax gpu-type gpus-limit " mlsub check --ignore gp
 zsh_check "" mlsub plan --system lumi train.py -- --sys
 finish
