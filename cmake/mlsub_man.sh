@@ -14,12 +14,17 @@ roff() { sed -e 's/\\/\\e/g' -e "s/^\\([.']\\)/\\\\\\&\\1/"; }
 
 {
   echo "[COMMANDS]"
-  for cmd in plan check systems show submit status cancel logs config completion; do
+  for cmd in $("$mlsub" completion --list commands | cut -f1); do  # every command, from mlsub
     echo ".SS \"mlsub $cmd\""
     echo ".nf"
     "$mlsub" "$cmd" --help | roff
     echo ".fi"
   done
+  # The top-level examples, one a line (help2man would run them together).
+  echo "[=EXAMPLES]"
+  echo ".nf"
+  "$mlsub" --help | sed -n '/^Examples:$/,/^$/s/^  //p' | roff
+  echo ".fi"
   cat <<'TEXT'
 [EXIT STATUS]
 .TP
@@ -27,16 +32,16 @@ roff() { sed -e 's/\\/\\e/g' -e "s/^\\([.']\\)/\\\\\\&\\1/"; }
 success (also for a retired system: the script is printed, with a warning)
 .TP
 .B 2
-usage: unknown flag or command, bad value, unknown system; check: the system cannot be told from the script
+usage: unknown flag or command, bad value, unknown system, partition or GPU type; submit: no account or no program; check: the system cannot be told from the script
 .TP
 .B 3
-rejected: the system cannot give what was asked (a limit, a GPU type)
+rejected: the system cannot give what was asked (a limit)
 .TP
 .B 4
 invalid catalogue: a systems/*.yaml file is broken
 .TP
 .B 5
-Slurm: a Slurm command is missing, refused, printed no job id, or hung
+Slurm: a Slurm command is missing, Slurm is unreachable or refused the job, sbatch printed no job id, or hung
 .TP
 .B 6
 invalid template
@@ -87,6 +92,33 @@ the project's config file, instead of .mlsub.yaml found upward; set and empty: n
 .TP
 .B MLSUB_DATA_DIR
 where systems/ and templates/ are, instead of share/mlsub
+.TP
+.B MLSUB_JOURNAL
+the journal of submitted jobs, instead of $XDG_DATA_HOME/mlsub/jobs.jsonl
+.TP
+.B MLSUB_JOB_DIR
+set by mlsub submit for the job: its folder, where the GPU monitor in the script writes (without it, mlsub-JOBID in the directory the job was submitted from)
+.TP
+.B SBATCH_ACCOUNT
+the account when neither \-\-account nor MLSUB_ACCOUNT is given
+.TP
+.B SBATCH_EXPORT
+read by mlsub submit: a value that keeps MLSUB_JOB_DIR from the job is warned about
+.TP
+.B XDG_CONFIG_HOME
+your own systems and config.yaml are in $XDG_CONFIG_HOME/mlsub (default ~/.config)
+.TP
+.B XDG_DATA_HOME
+the journal is in $XDG_DATA_HOME/mlsub (default ~/.local/share)
+.TP
+.B HOME
+for the defaults of XDG_CONFIG_HOME and XDG_DATA_HOME
+.TP
+.B USER
+fills %u in an \-\-output pattern (mlsub logs)
+.TP
+.B PATH
+where sbatch, squeue, scontrol and scancel are found
 [SEE ALSO]
 .BR sbatch (1),
 .BR srun (1).

@@ -10,6 +10,8 @@ mlsub_packages=(
   # modules, spank.h for the uenv stand-in, PMIx for srun --mpi=pmix (Alps's
   # Container Engine jobs); python3-torch: installed by the suites that train
   lmod libslurm-dev libpmix2 libpmix-dev
+  # tests/cli/completion.sh runs the zsh and fish completion in the real shells
+  zsh fish
   # the fuzz targets (scripts/fuzz): clang with libFuzzer and its sanitizer
   # runtimes, and llvm-symbolizer for readable stacks
   clang-14 libclang-rt-14-dev llvm-14

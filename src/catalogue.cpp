@@ -153,7 +153,7 @@ Error Catalogue::unknown_system(std::string_view name) const {
   for (const auto& candidate : known) {
     if (auto path = path_of(candidate)) {
       auto system = load_file(*path, candidate);
-      if (system && system->family == name) {
+      if (system && iequals(system->family, name)) {
         members.push_back(candidate);
       }
     }
@@ -169,9 +169,29 @@ Error Catalogue::unknown_system(std::string_view name) const {
                              "holding systems/ and templates/, or pass --catalogue DIR",
                              fmt::join(m_dirs, ", "))};
   }
+  // A cluster's own name without its family ("daint" for alps-daint) is
+  // the likeliest slip: a part of a name between hyphens, matched as a
+  // typo would be.
+  std::string suggestion = did_you_mean(name, known);
+  if (suggestion.empty()) {
+    std::vector<std::string> parts;
+    std::vector<std::string> owners;
+    for (const auto& candidate : known) {
+      std::string_view rest(candidate);
+      for (auto dash = rest.find('-'); dash != std::string_view::npos; dash = rest.find('-')) {
+        rest.remove_prefix(dash + 1);
+        parts.emplace_back(rest.substr(0, rest.find('-')));
+        owners.push_back(candidate);
+      }
+    }
+    if (const auto part = closest_match(name, parts)) {
+      const auto at = std::find(parts.begin(), parts.end(), *part) - parts.begin();
+      suggestion = fmt::format(" did you mean '{}'?", owners[static_cast<std::size_t>(at)]);
+    }
+  }
   return Error{ErrorKind::usage,
                fmt::format("unknown system '{}';{} known systems: {} (mlsub systems lists them)",
-                           name, did_you_mean(name, known), fmt::join(known, ", "))};
+                           name, suggestion, fmt::join(known, ", "))};
 }
 
 Expected<System> Catalogue::load(std::string_view name) const {
@@ -183,8 +203,14 @@ Expected<System> Catalogue::load(std::string_view name) const {
   if (!plain) {
     return tl::unexpected(unknown_system(name));
   }
-  const auto path = path_of(name);
+  auto path = path_of(name);
   if (!path) {
+    // System names are case-insensitive: LUMI is lumi.
+    for (const auto& known : names()) {
+      if (iequals(known, name)) {
+        return load(known);
+      }
+    }
     return tl::unexpected(unknown_system(name));
   }
   return load_file(*path, name);

@@ -11,6 +11,7 @@
 #include <set>
 
 #include "mlsub/catalogue.hpp"
+#include "mlsub/words.hpp"
 #include "yaml_reader.hpp"
 
 namespace mlsub {
@@ -455,14 +456,15 @@ NodeType read_node_type(const YAML::Node& node, const std::string& path, Problem
   out.source = read_source(r);
   out.facts = read_facts(r, path + ".");
   if (out.max_per_job && out.gpus > 0 && *out.max_per_job > out.gpus) {
-    r.problem("max_per_job", fmt::format("{} is more than the node's {} GPUs", *out.max_per_job,
-                                         out.gpus));
+    r.problem("max_per_job", fmt::format("{} is more than the node's {}", *out.max_per_job,
+                                         plural(out.gpus, "GPU")));
   }
   if (out.gpus > 0 && out.cpus_per_gpu > 0 && out.cores > 0 &&
       out.cpus_per_gpu * out.gpus > out.cores) {
     r.problem("cpus_per_gpu",
-              fmt::format("{} CPUs per GPU x {} GPUs = {} is more than the node's {} cores",
-                          out.cpus_per_gpu, out.gpus, out.cpus_per_gpu * out.gpus, out.cores));
+              fmt::format("{} per GPU x {} = {} is more than the node's {}",
+                          plural(out.cpus_per_gpu, "CPU"), plural(out.gpus, "GPU"),
+                          out.cpus_per_gpu * out.gpus, plural(out.cores, "core")));
   }
   r.finish();
   return out;
@@ -590,9 +592,9 @@ void check_references(const System& s, const YAML::Node& root, Problems& problem
       const auto need = s.memory.per_gpu->mib * static_cast<std::uint64_t>(n.gpus);
       if (n.gpus > 0 && n.memory.mib > 0 && need > n.memory.mib) {
         problems.add(root["memory"].Mark(),
-                     fmt::format("memory.per_gpu: {} x {} GPUs is more than node type '{}' has "
+                     fmt::format("memory.per_gpu: {} x {} is more than node type '{}' has "
                                  "({})",
-                                 format_size(*s.memory.per_gpu), n.gpus, n.name,
+                                 format_size(*s.memory.per_gpu), plural(n.gpus, "GPU"), n.name,
                                  format_size(n.memory)));
       }
     }

@@ -15,6 +15,7 @@
 #include "mlsub/launcher.hpp"
 #include "mlsub/size.hpp"
 #include "mlsub/suggest.hpp"
+#include "mlsub/words.hpp"
 #include "planner_limits.hpp"
 
 namespace mlsub {
@@ -143,10 +144,6 @@ using Out = std::vector<Finding>;
 void add(Out& out, int line, Severity sev, std::string id, std::string message,
          std::vector<FixEdit> fix = {}) {
   out.push_back({line, sev, std::move(id), std::move(message), std::move(fix)});
-}
-
-std::string plural(int n, std::string_view word) {
-  return fmt::format("{} {}{}", n, word, n == 1 ? "" : "s");
 }
 
 const NodeType& default_node(const System& s, const Partition* p) {
@@ -515,9 +512,10 @@ void check_limits(const System& s, const SbatchScript& script, const ScriptShape
   const int line = shape.ask->directive->line;
   if (shape.gpus_per_node > node.gpus) {
     add(out, line, Severity::error, "gpus-limit",
-        fmt::format("a {} {} node has {} GPUs, the script asks for {} per node; ask for at most "
+        fmt::format("{} {} node has {}, the script asks for {} per node; ask for at most "
                     "{} per node and more nodes",
-                    s.name, node.gpu_type, node.gpus, shape.gpus_per_node, node.gpus));
+                    with_article(s.name), node.gpu_type, plural(node.gpus, "GPU"),
+                    shape.gpus_per_node, node.gpus));
     return;
   }
   // A MIG slice type (Mahti's a100_1g.5gb): at most max_per_job per job.
@@ -609,9 +607,9 @@ void check_memory(const System& s, const ScriptShape& shape, const SbatchScript&
       fix.push_back({"mem", format_size(want)});
     }
     add(out, mem->line, Severity::error, "memory",
-        fmt::format("{}{} is {} per node; a {} {} node has {} for jobs, so the job cannot run; "
+        fmt::format("{}{} is {} per node; {} {} node has {} for jobs, so the job cannot run; "
                     "{}",
-                    written(*mem), per, format_size(total), s.name, node.gpu_type,
+                    written(*mem), per, format_size(total), with_article(s.name), node.gpu_type,
                     format_size(node.memory),
                     policy == MemoryPolicy::per_gpu
                         ? fmt::format("use --mem={}", format_size(want))
@@ -645,9 +643,9 @@ void check_local_disk(const System& s, const ScriptShape& shape, const SbatchScr
     const auto gb = parts.size() > 1 ? parse_count(parts[1]) : std::nullopt;
     const std::uint64_t max_gb = node.local_disk_max->mib / 1024;
     if (gb && static_cast<std::uint64_t>(*gb) > max_gb) {
-      problem = fmt::format("{} asks for {} GB of node-local disk; a {} node has at most {} GB; "
+      problem = fmt::format("{} asks for {} GB of node-local disk; {} node has at most {} GB; "
                             "use nvme:{}",
-                            entry, *gb, s.name, max_gb, max_gb);
+                            entry, *gb, with_article(s.name), max_gb, max_gb);
       kept.push_back(fmt::format("nvme:{}", max_gb));
     } else {
       kept.push_back(entry);
@@ -703,8 +701,8 @@ void check_account(const System& s, const ScriptShape& shape, const SbatchScript
     add(out, d->line, Severity::error, "account", form.error().message);
   } else if (*form == AccountForm::differs) {
     add(out, d->line, Severity::error, "account",
-        fmt::format("--account={} is not a {} account ({}): {} accounts look like {}", d->value,
-                    s.name, rule.why, s.name, rule.placeholder));
+        fmt::format("--account={} is not {} account ({}): {} accounts look like {}", d->value,
+                    with_article(s.name), rule.why, s.name, rule.placeholder));
   }
 }
 
@@ -846,10 +844,10 @@ void check_starts_tasks(const System& s, const SbatchScript& script, const Scrip
   const int gpus = shape.gpus_implicit ? 0 : shape.nodes * shape.gpus_per_node;
   if (shape.nodes > 1 && !srun) {
     add(out, at, Severity::error, "no-srun",
-        fmt::format("a {}-node job runs its batch script on the first node only, and nothing "
+        fmt::format("{} {}-node job runs its batch script on the first node only, and nothing "
                     "here starts tasks on the others; start the program with srun (one task "
                     "per GPU, or one torchrun per node: {})",
-                    shape.nodes, s.launch.why));
+                    article(std::to_string(shape.nodes)), shape.nodes, s.launch.why));
   } else if (gpus > 1 && !multi) {
     add(out, at, Severity::warning, "single-process",
         fmt::format("{} GPUs, but one process starts the program (no srun or torchrun): it "
@@ -955,9 +953,10 @@ void check_threads(const std::vector<ScriptLine>& commands, const ScriptShape& s
     }
     if (threads && *threads * processes_per_node > cpus) {
       add(out, l.line, Severity::warning, "threads",
-          fmt::format("OMP_NUM_THREADS={} in each of {} processes per node is {} threads for the "
-                      "job's {} CPUs per node: they compete for the cores; set it to {}",
-                      value, processes_per_node, *threads * processes_per_node, cpus,
+          fmt::format("OMP_NUM_THREADS={} in each of {} per node is {} threads for the "
+                      "job's {} per node: they compete for the cores; set it to {}",
+                      value, plural(processes_per_node, "process", "processes"),
+                      *threads * processes_per_node, plural(cpus, "CPU"),
                       std::max(1, cpus / processes_per_node)));
     }
     break;

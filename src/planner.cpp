@@ -34,6 +34,7 @@
 #include "mlsub/account.hpp"
 #include "mlsub/shell.hpp"
 #include "mlsub/suggest.hpp"
+#include "mlsub/words.hpp"
 #include "planner_limits.hpp"
 #include "planner_sbatch.hpp"
 
@@ -103,9 +104,10 @@ Expected<const NodeType*> choose_node_type(const System& s, const Request& r, Pl
       for (const auto& n : s.node_types) {
         types.push_back(n.gpu_type);
       }
-      return fail(ErrorKind::rejected,
-                  fmt::format("{}: no GPU type '{}'; this system has {}", s.name, *r.gpu_type,
-                              fmt::join(types, ", ")));
+      return fail(ErrorKind::usage,
+                  fmt::format("{}: no GPU type '{}';{} this system has {} (mlsub show {})", s.name,
+                              *r.gpu_type, did_you_mean(*r.gpu_type, types),
+                              fmt::join(types, ", "), s.name));
     }
   }
   plan.node_type = node->name;
@@ -122,6 +124,44 @@ Expected<const NodeType*> choose_node_type(const System& s, const Request& r, Pl
   return node;
 }
 
+// The fewest nodes other than `except` that hold `gpus` GPUs evenly, at
+// most `per_node` on each; 0 when there is none.
+int fewest_nodes(int gpus, int per_node, int except) {
+  for (int n = (gpus + per_node - 1) / per_node; n <= gpus; ++n) {
+    if (n != except && gpus % n == 0) {
+      return n;
+    }
+  }
+  return 0;
+}
+
+// --gpus G with --nodes N that do not fit nodes of `per_node`: the totals
+// near G that N nodes hold evenly, and the fewest nodes that hold G.
+std::string uneven_counts(int gpus, int nodes, int per_node) {
+  std::vector<int> totals;
+  const int q = std::min(gpus / nodes, per_node);
+  if (q >= 1) {
+    totals.push_back(q * nodes);
+  }
+  if (gpus % nodes != 0 && gpus / nodes + 1 <= per_node) {
+    totals.push_back((gpus / nodes + 1) * nodes);
+  }
+  std::vector<std::string> fixes;
+  if (!totals.empty()) {
+    fixes.push_back(fmt::format("--gpus {}", fmt::join(totals, " or ")));
+  }
+  if (const int n = fewest_nodes(gpus, per_node, nodes); n > 0) {
+    fixes.push_back(fmt::format("--nodes {}", n));
+  }
+  const std::string why =
+      gpus % nodes != 0
+          ? fmt::format("--gpus {} does not split evenly over --nodes {}", gpus, nodes)
+          : fmt::format("--gpus {} over --nodes {} is {} per node, and a node has {}", gpus, nodes,
+                        gpus / nodes, per_node);
+  return fixes.empty() ? why + "; give --nodes with --gpus-per-node"
+                       : fmt::format("{}; use {}", why, fmt::join(fixes, ", or "));
+}
+
 // --gpus alone: as few nodes as hold the GPUs, the same number on each.
 Expected<void> spread_gpus(const System& s, const NodeType& node, const Request& r, Plan& plan) {
   const int per_node = node.gpus;
@@ -133,12 +173,16 @@ Expected<void> spread_gpus(const System& s, const NodeType& node, const Request&
     const int nodes = (gpus + per_node - 1) / per_node;
     if (gpus % nodes != 0) {
       const int below = gpus / per_node * per_node;
+      const int spread = fewest_nodes(gpus, per_node, 0);
       return fail(ErrorKind::rejected,
-                  fmt::format("{}: {} GPUs do not split evenly over nodes of {}; ask for {} "
-                              "({} nodes x {}) or {} ({} nodes x {}), or give --nodes and "
-                              "--gpus-per-node",
-                              s.name, gpus, per_node, below, below / per_node, per_node,
-                              nodes * per_node, nodes, per_node));
+                  fmt::format("{}: {} do not split evenly over nodes of {}; ask for {} ({} x {}) "
+                              "or {} ({} x {}), or give --nodes and --gpus-per-node{}",
+                              s.name, plural(gpus, "GPU"), per_node, below,
+                              plural(below / per_node, "node"), per_node, nodes * per_node,
+                              plural(nodes, "node"), per_node,
+                              spread > 0 ? fmt::format(" (--nodes {} --gpus-per-node {})", spread,
+                                                       gpus / spread)
+                                         : std::string()));
     }
     plan.nodes = nodes;
     plan.gpus_per_node = gpus / nodes;
@@ -175,9 +219,9 @@ Expected<void> check_node_type_caps(const System& s, const NodeType& node, const
   if (plan.nodes > node.count) {
     // The partition may allow more nodes than there are of this type.
     return fail(ErrorKind::rejected,
-                fmt::format("{}: there are {} {} nodes, the request needs {}; ask for {} nodes "
+                fmt::format("{}: there are {} {} nodes, the request needs {}; ask for {} "
                             "or fewer{}",
-                            s.name, node.count, node.name, plan.nodes, node.count,
+                            s.name, node.count, node.name, plan.nodes, plural(node.count, "node"),
                             s.node_types.size() > 1 ? ", or another --gpu-type" : ""));
   }
   return {};
@@ -187,18 +231,30 @@ Expected<void> choose_shape(const System& s, const NodeType& node, const Request
   const int per_node = node.gpus;
   if (r.gpus_per_node && *r.gpus_per_node > per_node) {
     return fail(ErrorKind::rejected,
-                fmt::format("{}: a {} node has {} GPUs, --gpus-per-node {} asks for more", s.name,
-                            node.gpu_type, per_node, *r.gpus_per_node));
+                fmt::format("{}: {} node has {}, --gpus-per-node {} asks for more", s.name,
+                            with_article(node.gpu_type), plural(per_node, "GPU"),
+                            *r.gpus_per_node));
   }
   if (r.nodes) {
     plan.nodes = *r.nodes;
     plan.gpus_per_node = r.gpus_per_node.value_or(per_node);
     if (r.gpus && *r.gpus != plan.nodes * plan.gpus_per_node) {
-      if (r.gpus_per_node || *r.gpus % plan.nodes != 0 || *r.gpus / plan.nodes > per_node) {
+      if (r.gpus_per_node) {
+        const int g = *r.gpus;
+        const int n = plan.nodes;
+        const int q = *r.gpus_per_node;
         return fail(ErrorKind::usage,
-                    fmt::format("--gpus {} does not equal --nodes {} x GPUs per node; give "
-                                "--gpus alone, or --nodes with --gpus-per-node",
-                                *r.gpus, plan.nodes));
+                    fmt::format("--gpus {} does not equal --nodes {} x --gpus-per-node {} ({}); "
+                                "leave out --gpus{}{}",
+                                g, n, q, n * q,
+                                g % n == 0 && g / n <= per_node
+                                    ? fmt::format(", or use --gpus-per-node {}", g / n)
+                                    : std::string(),
+                                g % q == 0 ? fmt::format(", or use --nodes {}", g / q)
+                                           : std::string()));
+      }
+      if (*r.gpus % plan.nodes != 0 || *r.gpus / plan.nodes > per_node) {
+        return fail(ErrorKind::usage, uneven_counts(*r.gpus, plan.nodes, per_node));
       }
       plan.gpus_per_node = *r.gpus / plan.nodes;
     }
@@ -213,10 +269,9 @@ Expected<void> choose_shape(const System& s, const NodeType& node, const Request
 }
 
 std::string describe_shape(const Plan& plan) {
-  return plan.nodes == 1 ? fmt::format("{} GPU{} on 1 node", plan.gpus_per_node,
-                                       plan.gpus_per_node == 1 ? "" : "s")
-                         : fmt::format("{} GPUs ({} nodes x {})", plan.gpus_total(), plan.nodes,
-                                       plan.gpus_per_node);
+  return plan.nodes == 1 ? fmt::format("{} on 1 node", plural(plan.gpus_per_node, "GPU"))
+                         : fmt::format("{} ({} nodes x {})", plural(plan.gpus_total(), "GPU"),
+                                       plan.nodes, plan.gpus_per_node);
 }
 
 // The values of --sweep NAME=V1,V2,... (from the character after '='):
@@ -297,9 +352,10 @@ Expected<const Partition*> choose_partition(const System& s, const NodeType& nod
       for (const auto& q : s.partitions) {
         names.push_back(q.name);
       }
-      return fail(ErrorKind::rejected,
-                  fmt::format("{}: no partition '{}';{} partitions: {}", s.name, *r.partition,
-                              did_you_mean(*r.partition, names), fmt::join(names, ", ")));
+      return fail(ErrorKind::usage,
+                  fmt::format("{}: no partition '{}';{} partitions: {} (mlsub show {})", s.name,
+                              *r.partition, did_you_mean(*r.partition, names),
+                              fmt::join(names, ", "), s.name));
     }
     const auto broken = violations(*p, shape);
     if (!broken.empty()) {
@@ -347,11 +403,37 @@ Expected<const Partition*> choose_partition(const System& s, const NodeType& nod
                             "--partition (mlsub show {})",
                             s.name, node.gpu_type, s.name));
   }
+  // Where only the time limit stands in the way, name the partition that
+  // allows the longest (LUMI: small-g's 3 days for 1 GPU, not standard-g's 2).
+  std::string named_only;
+  if (const Partition* longer = longest_partition(s, shape)) {
+    best_failure = longer;
+    best_broken = violations(*longer, shape);
+    const Shape shorter(shape.nodes, shape.gpus_per_node, shape.node, longest_time(*longer, shape),
+                        shape.jobs);
+    if (!auto_eligible(*longer, shorter)) {
+      named_only = fmt::format(", with --partition {}", longer->name);
+    }
+  }
   return fail(ErrorKind::rejected,
-              fmt::format("{}: no partition can run {} for {}: {}{}", s.name, describe_shape(plan),
-                          format_duration(plan.time),
-                          rejection_detail(*best_failure, shape, best_broken.front()),
+              fmt::format("{}: no partition can run {} for {}: {}{}{}", s.name,
+                          describe_shape(plan), format_duration(plan.time),
+                          rejection_detail(*best_failure, shape, best_broken.front()), named_only,
                           alternatives(s, best_failure, shape)));
+}
+
+// A time limit under 5 minutes is most often hours misread: Slurm takes
+// 1:30 as MM:SS (90 seconds) and a bare 2 as minutes.
+std::string short_time_warning(Duration time) {
+  const auto minutes = time.seconds / 60;
+  const auto seconds = time.seconds % 60;
+  return fmt::format("--time {} is under 5 minutes: Slurm reads M:SS as minutes and seconds and "
+                     "a bare number as minutes; for {} write --time {}:{:02}:00",
+                     format_duration(time),
+                     seconds == 0 ? plural(minutes, "hour")
+                                  : fmt::format("{} and {}", plural(minutes, "hour"),
+                                                plural(seconds, "minute")),
+                     minutes, seconds);
 }
 
 Launcher choose_launcher(const System& s, const Request& r, Plan& plan) {
@@ -442,9 +524,9 @@ Expected<void> choose_node_extras(const System& s, const NodeType& node, const R
     }
     if (r.local_disk->mib > node.local_disk_max->mib) {
       return fail(ErrorKind::rejected,
-                  fmt::format("{}: a {} node has at most {} of local disk, the request asks for "
+                  fmt::format("{}: {} node has at most {} of local disk, the request asks for "
                               "{}; ask for --local-disk {} or less",
-                              s.name, node.name, format_size(*node.local_disk_max),
+                              s.name, with_article(node.name), format_size(*node.local_disk_max),
                               format_size(*r.local_disk), format_size(*node.local_disk_max)));
     }
     plan.local_disk = r.local_disk;
@@ -1101,6 +1183,9 @@ Expected<Plan> plan_job(const System& s, const Request& r) {
                                  : "the default; set --time to what the job needs (a shorter "
                                    "limit often starts sooner)",
                           ""});
+  if (r.time && plan.time < Duration{5 * 60}) {
+    plan.warnings.push_back(short_time_warning(plan.time));
+  }
   auto partition = choose_partition(s, **node, r, plan);
   if (!partition) {
     return tl::unexpected(partition.error());
@@ -1111,8 +1196,8 @@ Expected<Plan> plan_job(const System& s, const Request& r) {
   }
   if ((*partition)->whole_node && plan.gpus_per_node < (*node)->gpus) {
     plan.warnings.push_back(fmt::format(
-        "{} gives whole nodes: the job is billed for {} GPUs per node and uses {}",
-        plan.partition, (*node)->gpus, plan.gpus_per_node));
+        "{} gives whole nodes: the job is billed for {} per node and uses {}",
+        plan.partition, plural((*node)->gpus, "GPU"), plan.gpus_per_node));
   }
   plan.launcher = choose_launcher(s, r, plan);
   if (auto ok = place_tasks(s, **node, plan); !ok) {

@@ -3,6 +3,10 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <algorithm>
+
+#include "mlsub/words.hpp"
+
 namespace mlsub {
 
 std::vector<Violation> violations(const Partition& p, const Shape& shape) {
@@ -14,13 +18,13 @@ std::vector<Violation> violations(const Partition& p, const Shape& shape) {
   }
   if (shape.nodes > p.max_nodes) {
     const std::string assumed = p.facts.assumed("max_nodes");
-    out.push_back({fmt::format("allows at most {} node{} per job{}, the request needs {}",
-                               p.max_nodes, p.max_nodes == 1 ? "" : "s",
+    out.push_back({fmt::format("allows at most {} per job{}, the request needs {}",
+                               plural(p.max_nodes, "node"),
                                assumed.empty() ? "" : " (an assumed cap: " + assumed + ")",
                                shape.nodes),
-                   fmt::format("ask for at most {} GPUs ({} node{} x {})",
-                               p.max_nodes * shape.gpus_per_node, p.max_nodes,
-                               p.max_nodes == 1 ? "" : "s", shape.gpus_per_node),
+                   fmt::format("ask for at most {} ({} x {})",
+                               plural(p.max_nodes * shape.gpus_per_node, "GPU"),
+                               plural(p.max_nodes, "node"), shape.gpus_per_node),
                    "nodes-limit"});
   }
   if (shape.nodes < p.min_nodes) {
@@ -31,9 +35,9 @@ std::vector<Violation> violations(const Partition& p, const Shape& shape) {
                    "nodes-limit"});
   }
   if (p.max_gpus && shape.gpus() > *p.max_gpus) {
-    out.push_back({fmt::format("allows at most {} GPUs per job, the request has {}", *p.max_gpus,
-                               shape.gpus()),
-                   fmt::format("ask for at most {} GPUs", *p.max_gpus),
+    out.push_back({fmt::format("allows at most {} per job, the request has {}",
+                               plural(*p.max_gpus, "GPU"), shape.gpus()),
+                   fmt::format("ask for at most {}", plural(*p.max_gpus, "GPU")),
                    "gpus-limit"});
   }
   if (shape.gpus() < p.min_gpus) {
@@ -43,10 +47,12 @@ std::vector<Violation> violations(const Partition& p, const Shape& shape) {
                    "gpus-limit"});
   }
   if (p.max_cpus && shape.cpus() > *p.max_cpus) {
-    out.push_back({fmt::format("allows at most {} CPU cores per job, the request needs {} ({} per "
+    out.push_back({fmt::format("allows at most {} per job, the request needs {} ({} per "
                                "GPU)",
-                               *p.max_cpus, shape.cpus(), shape.node.cpus_per_gpu),
-                   fmt::format("ask for at most {} GPUs", *p.max_cpus / shape.node.cpus_per_gpu),
+                               plural(*p.max_cpus, "CPU core"), shape.cpus(),
+                               shape.node.cpus_per_gpu),
+                   fmt::format("ask for at most {}",
+                               plural(*p.max_cpus / shape.node.cpus_per_gpu, "GPU")),
                    "cpus-limit"});
   }
   if (shape.time > p.max_time) {
@@ -56,10 +62,10 @@ std::vector<Violation> violations(const Partition& p, const Shape& shape) {
                    "time-limit"});
   }
   if (p.max_jobs_per_user && shape.jobs > *p.max_jobs_per_user) {
-    out.push_back({fmt::format("allows {} jobs per user, and each of the request's {} array "
+    out.push_back({fmt::format("allows {} per user, and each of the request's {} array "
                                "tasks is one (pending ones count too, so a %N limit does not "
                                "help)",
-                               *p.max_jobs_per_user, shape.jobs),
+                               plural(*p.max_jobs_per_user, "job"), shape.jobs),
                    fmt::format("split the sweep into arrays of at most {} tasks (--array 0-{} "
                                "and then the next range, or fewer --sweep values per run) and "
                                "submit the next when one is done",
@@ -70,10 +76,10 @@ std::vector<Violation> violations(const Partition& p, const Shape& shape) {
     const auto used = shape.nodes * shape.time.minutes_rounded_up();
     if (used > *p.max_node_minutes) {
       const auto minutes = *p.max_node_minutes / shape.nodes;
-      out.push_back({fmt::format("allows at most {} node-minutes per job, the request needs {} "
-                                 "node{} x {} minutes = {}",
-                                 *p.max_node_minutes, shape.nodes, shape.nodes == 1 ? "" : "s",
-                                 shape.time.minutes_rounded_up(), used),
+      out.push_back({fmt::format("allows at most {} per job, the request needs {} x {} = {}",
+                                 plural(*p.max_node_minutes, "node-minute"),
+                                 plural(shape.nodes, "node"),
+                                 plural(shape.time.minutes_rounded_up(), "minute"), used),
                      minutes > 0 ? fmt::format("ask for --time {} or less, or fewer nodes",
                                                format_duration(Duration{minutes * 60}))
                                  : std::string("ask for fewer nodes"),
@@ -120,8 +126,42 @@ std::string alternatives(const System& s, const Partition* except, const Shape& 
   return fmt::format(", or use --partition {}, which fits", fmt::join(fits, " or --partition "));
 }
 
+Duration longest_time(const Partition& p, const Shape& shape) {
+  Duration t = p.max_time;
+  if (p.max_node_minutes && shape.nodes > 0) {
+    t = std::min(t, Duration{*p.max_node_minutes / shape.nodes * 60});
+  }
+  return t;
+}
+
+const Partition* longest_partition(const System& s, const Shape& shape) {
+  const Partition* best = nullptr;
+  Duration best_time{0};
+  for (const Partition& p : s.partitions) {
+    const Duration t = longest_time(p, shape);
+    if (t.seconds <= 0 || !(t < shape.time) || (best != nullptr && !(best_time < t))) {
+      continue;
+    }
+    const Shape shorter(shape.nodes, shape.gpus_per_node, shape.node, t, shape.jobs);
+    if (violations(p, shorter).empty()) {
+      best = &p;
+      best_time = t;
+    }
+  }
+  return best;
+}
+
 std::string rejection(const System& s, const Partition& p, const Shape& shape, const Violation& v) {
-  return fmt::format("{}: {}{}", s.name, rejection_detail(p, shape, v), alternatives(s, &p, shape));
+  std::string others = alternatives(s, &p, shape);
+  if (others.empty() && v.id == "time-limit") {
+    // Another partition that takes the job for longer than this one.
+    const Partition* longer = longest_partition(s, shape);
+    if (longer != nullptr && longer != &p && longest_time(p, shape) < longest_time(*longer, shape)) {
+      others = fmt::format(", or use --partition {} with --time {} or less", longer->name,
+                           format_duration(longest_time(*longer, shape)));
+    }
+  }
+  return fmt::format("{}: {}{}", s.name, rejection_detail(p, shape, v), others);
 }
 
 }  // namespace mlsub

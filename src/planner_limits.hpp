@@ -50,6 +50,14 @@ std::string rejection_detail(const Partition& p, const Shape& shape, const Viola
 // `except` that admits `shape` when named; "" when none does.
 std::string alternatives(const System& s, const Partition* except, const Shape& shape);
 
+// The longest time limit `p` allows `shape` (its max_time, or less where it
+// caps node-minutes).
+Duration longest_time(const Partition& p, const Shape& shape);
+
+// The partition of `s` that takes `shape` for longest when only its time
+// limit stands in the way (the request asks for more); nullptr when none.
+const Partition* longest_partition(const System& s, const Shape& shape);
+
 // "mahti: " + rejection_detail + the partitions that would take the request.
 std::string rejection(const System& s, const Partition& p, const Shape& shape, const Violation& v);
 

@@ -3,6 +3,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "mlsub/enum_names.hpp"
 
@@ -22,7 +23,13 @@ inline constexpr EnumNames<Launcher, 4> k_launcher_names{{{Launcher::python, "py
 
 std::string_view launcher_name(Launcher l);
 std::optional<Launcher> parse_launcher(std::string_view name);
+// What it starts, in a few words: "one task per GPU".
+std::string_view launcher_summary(Launcher l);
+// Every launcher, in help-text order.
+std::vector<Launcher> all_launchers();
 // The names parse_launcher accepts, for help texts and errors: "python, srun, torchrun, accelerate".
 std::string launcher_names();
+// Each name with its summary, for --help: "python (one process, for one GPU), srun (...), ...".
+std::string launcher_help();
 
 }  // namespace mlsub

@@ -84,8 +84,16 @@ std::unique_ptr<SlurmClient> make_slurm_client(std::chrono::milliseconds timeout
 /// Anything else is an error that quotes what sbatch printed.
 Expected<Submitted> parse_parsable(std::string_view out);
 
-/// What `sbatch --parsable` answered, read: the job; "sbatch refused the
-/// job: MESSAGE" when it failed; an error with `unclear` set when it
+/// Whether a Slurm command's message says the controller could not be
+/// reached (down, or the network), not that it refused.
+bool is_unreachable(std::string_view message);
+
+/// A failed sbatch's message: "Slurm is unreachable: ..." or "Slurm refused
+/// the job: MESSAGE".
+std::string sbatch_failure(std::string_view message);
+
+/// What `sbatch --parsable` answered, read: the job; sbatch_failure's
+/// message when it failed; an error with `unclear` set when it
 /// succeeded without a job id (the job may exist).
 Expected<Submitted> read_sbatch_answer(const ProcessResult& answer);
 

@@ -48,6 +48,7 @@ struct SubmitSettings {
 struct SubmitOutcome {
   JobFolder folder{""};
   std::vector<std::string> warnings;
+  std::vector<std::string> notes;  // what was done besides (a --output directory made)
   std::string verdict;          // test_only: Slurm's answer
   std::string sbatch_command;   // dry_run: the shell command that submits it as mlsub would
   std::optional<Submitted> job;  // mode submit: the job, made now or adopted
@@ -64,6 +65,11 @@ struct SubmitFailure {
   std::string note;
 };
 
+/// Before sbatch (modes submit and test_only): a placeholder account and a
+/// program path that does not exist (relative to settings.cwd) are usage
+/// errors, and a missing --output directory is created (submit mode); a dry
+/// run warns of them instead.
+///
 /// A retry of a request whose sbatch failed unclearly (it hung, or answered
 /// without a job id) looks for the earlier job by its comment
 /// ("mlsub:" + request_id) before it submits, so it never makes two.

@@ -280,7 +280,9 @@ int run_with(int argc, char** argv, bool from_header) {
 
   if (const CLI::App* invoked = invoked_command(argc, argv, app)) {
     for (const Command& command : commands) {
-      if (command.app == invoked && command.add_options) {
+      // mlsub completion --list flags reads every command's flags.
+      const bool all = invoked->get_name() == "completion";
+      if ((command.app == invoked || all) && command.add_options) {
         command.add_options();
       }
     }

@@ -1,8 +1,11 @@
 #pragma once
 
+#include <string>
+
 namespace mlsub::cli {
 
-// The bash completion script (src/cli/completion.bash, built in).
-const char* bash_completion_script();
+// The completion script for `shell` (bash, zsh or fish): src/cli/completion.*,
+// built in.
+const char* completion_script(const std::string& shell);
 
 }  // namespace mlsub::cli

@@ -7,6 +7,7 @@
 #include "commands.hpp"
 #include "exit_codes.hpp"
 #include "mlsub/doctor.hpp"
+#include "mlsub/words.hpp"
 #include "output.hpp"
 #include "table.hpp"
 
@@ -54,8 +55,10 @@ int run_doctor(const DoctorOptions& o) {
                         {"seconds", seconds}};
     fmt::print("{}\n", j.dump(2));
   } else {
-    fmt::print("{}: {} files in {} directories, {}; largest {}\n\n", scan->path, scan->files,
-               scan->directories, human_bytes(scan->bytes), human_bytes(scan->largest));
+    fmt::print("{}: {} in {}, {}; largest {}\n\n", scan->path,
+               plural(static_cast<long long>(scan->files), "file"),
+               plural(static_cast<long long>(scan->directories), "directory", "directories"),
+               human_bytes(scan->bytes), human_bytes(scan->largest));
     Table table({"size", "files", "share", "bytes"});
     for (std::size_t i = 0; i < k_size_classes; ++i) {
       table.add({names[i], std::to_string(scan->class_files[i]),

@@ -149,7 +149,8 @@ std::function<void(const JobState&)> progress_printer() {
 Command setup_status_command(CLI::App& root, const GlobalOptions&) {
   auto options = std::make_shared<StatusOptions>();
   CLI::App* app = root.add_subcommand("status", "Show the state of submitted jobs");
-  app->add_option("jobid", options->ids, "Jobs to show (default: unfinished jobs in the journal)");
+  app->add_option("jobid", options->ids, "Jobs to show (default: unfinished jobs in the journal)")
+      ->type_name("JOBID");
   app->add_flag("--json", options->json, "Print the states as JSON");
   app->footer(
       "Examples:\n"
@@ -165,7 +166,7 @@ Command setup_status_command(CLI::App& root, const GlobalOptions&) {
 Command setup_cancel_command(CLI::App& root, const GlobalOptions&) {
   auto ids = std::make_shared<std::vector<std::string>>();
   CLI::App* app = root.add_subcommand("cancel", "Cancel jobs (scancel)");
-  app->add_option("jobid", *ids, "Jobs to cancel")->required();
+  app->add_option("jobid", *ids, "Jobs to cancel")->type_name("JOBID")->required();
   app->footer("Example:\n  mlsub cancel 123456");
   return Command{app, [ids]() { return run_cancel(*ids); }};
 }
@@ -173,7 +174,9 @@ Command setup_cancel_command(CLI::App& root, const GlobalOptions&) {
 Command setup_logs_command(CLI::App& root, const GlobalOptions&) {
   auto options = std::make_shared<LogsOptions>();
   CLI::App* app = root.add_subcommand("logs", "Print a submitted job's output file");
-  app->add_option("jobid", options->id, "The job (submitted with mlsub submit)")->required();
+  app->add_option("jobid", options->id, "The job (submitted with mlsub submit)")
+      ->type_name("JOBID")
+      ->required();
   app->add_flag("-f,--follow", options->follow, "Keep printing what the job writes until it ends");
   app->footer(
       "Examples:\n"

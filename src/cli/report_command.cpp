@@ -15,6 +15,7 @@
 #include "mlsub/job_folder.hpp"
 #include "mlsub/journal.hpp"
 #include "mlsub/report.hpp"
+#include "mlsub/words.hpp"
 #include "output.hpp"
 #include "table.hpp"
 
@@ -224,8 +225,8 @@ void print_standouts(const JobReport& r, bool ascii) {
 }
 
 void print_summary(const JobReport& r) {
-  fmt::print("Job: {} GPU(s){}, {:.2f} GPU-hours, {:.1f} Wh, mean utilisation {} %: {}\n",
-             r.job.gpus, r.job.nodes > 1 ? fmt::format(" on {} nodes", r.job.nodes) : "",
+  fmt::print("Job: {}{}, {:.2f} GPU-hours, {:.1f} Wh, mean utilisation {} %: {}\n",
+             plural(r.job.gpus, "GPU"), r.job.nodes > 1 ? fmt::format(" on {} nodes", r.job.nodes) : "",
              r.job.gpu_hours, r.job.energy_wh, shown_percent(r.job.mean_utilization), r.job.verdict);
   fmt::print("Energy is power integrated over the samples (\"-\": the tool gave no power "
              "reading){}.\n",
@@ -272,8 +273,10 @@ void print_text(const JobReport& r, bool ascii, bool all) {
     }
   }
   if (r.skipped_lines > 0) {
-    print_note(fmt::format("{} line(s) of the samples were not readings and were skipped",
-                           r.skipped_lines));
+    print_note(fmt::format("{} of the samples {} skipped",
+                           plural(r.skipped_lines, "line"),
+                           r.skipped_lines == 1 ? "was not a reading and was"
+                                                : "were not readings and were"));
   }
 }
 

@@ -65,36 +65,48 @@ void add_slurm_options(CLI::App& app, RequestOptions& o) {
 
 void add_request_options(CLI::App& app, RequestOptions& o) {
   app.add_option("--system,-s", o.system, "System to run on (see: mlsub systems)")
+      ->type_name("SYSTEM")
       ->required()
       ->group("Job");
   app.add_option("--gpus,-g", o.gpus, "GPUs in all; split into whole nodes past one node")
+      ->type_name("N")
       ->group("Job");
-  app.add_option("--nodes,-N", o.nodes, "Nodes (default: as many as the GPUs need)")->group("Job");
+  app.add_option("--nodes,-N", o.nodes, "Nodes (default: as many as the GPUs need)")
+      ->type_name("N")
+      ->group("Job");
   app.add_option("--gpus-per-node", o.gpus_per_node, "GPUs on each node (with --nodes)")
+      ->type_name("N")
       ->group("Job");
-  app.add_option("--time,-t", o.time, "Time limit: MM, HH:MM:SS or D-HH:MM:SS (default: the "
-                                      "system's, often 1:00:00)")
+  app.add_option("--time,-t", o.time, "Time limit as Slurm reads it: MM, MM:SS, HH:MM:SS, D-HH, "
+                                      "D-HH:MM or D-HH:MM:SS, so 1:30 is 90 seconds (default: "
+                                      "the system's, often 1:00:00)")
+      ->type_name("TIME")
       ->group("Job");
   app.add_option("--partition,-p", o.partition, "Partition (default: chosen from GPUs, nodes "
                                                 "and time)")
+      ->type_name("NAME")
       ->group("Job");
   app.add_option("--gpu-type", o.gpu_type, "GPU type (or MIG slice type) on systems with "
                                            "several; mlsub show SYSTEM lists them")
+      ->type_name("TYPE")
       ->group("Job");
   app.add_option("--account,-A", o.account, "Project to bill (default: a config file's for the "
                                             "system, then $MLSUB_ACCOUNT, then $SBATCH_ACCOUNT "
                                             "if of the site's form; mlsub config)")
+      ->type_name("ACCOUNT")
       ->group("Job");
   app.add_option("--job-name,-J", o.job_name, "Job name (default: the program's name)")
+      ->type_name("NAME")
       ->group("Job");
   app.add_option("--output,-o", o.output, "Slurm output file pattern, e.g. logs/%x-%j.out")
+      ->type_name("PATTERN")
       ->group("Job");
-  app.add_option("--launcher", o.launcher, "How to start the program: python (one process), "
-                                           "srun (one task per GPU), torchrun or accelerate (one "
-                                           "per node, starting a process per GPU); default: "
-                                           "python for 1 GPU, else the site's way")
+  app.add_option("--launcher", o.launcher, "How to start the program: " + launcher_help() +
+                                           "; default: python for 1 GPU, else the site's way")
+      ->type_name("LAUNCHER")
       ->group("Job");
   app.add_option("--template", o.template_file, "Render with this mustache template instead")
+      ->type_name("FILE")
       ->group("Job");
   app.add_option("--module", o.modules,
                  "Load this module instead of the site's default ones (repeatable, in order)")
@@ -176,8 +188,10 @@ void add_request_options(CLI::App& app, RequestOptions& o) {
       ->group("Monitoring");
   add_slurm_options(app, o);
   app.add_option("program", o.program, "The program to run (a .py file runs under python3)")
+      ->type_name("PROGRAM")
       ->required();
-  app.add_option("args", o.args, "Arguments for the program; put them after --");
+  app.add_option("args", o.args, "Arguments for the program; put them after --")
+      ->type_name("ARGS");
 }
 
 namespace {

@@ -8,6 +8,7 @@
 #include "exit_codes.hpp"
 #include "mlsub/catalogue.hpp"
 #include "mlsub/system_json.hpp"
+#include "mlsub/words.hpp"
 #include "output.hpp"
 #include "table.hpp"
 
@@ -52,7 +53,7 @@ std::string per_user_text(const Partition& p) {
   if (!p.max_jobs_per_user && !p.max_running_per_user) {
     return "-";
   }
-  std::string text = p.max_jobs_per_user ? fmt::format("{} jobs", *p.max_jobs_per_user) : "";
+  std::string text = p.max_jobs_per_user ? plural(*p.max_jobs_per_user, "job") : "";
   if (p.max_running_per_user) {
     text += fmt::format("{}{} running", text.empty() ? "" : ", ", *p.max_running_per_user);
   }
@@ -202,7 +203,9 @@ int run_show(const GlobalOptions& global, const ShowOptions& o) {
 Command setup_show_command(CLI::App& root, const GlobalOptions& global) {
   auto options = std::make_shared<ShowOptions>();
   CLI::App* app = root.add_subcommand("show", "Show one system's nodes, partitions and limits");
-  app->add_option("system", options->system, "The system (see: mlsub systems)")->required();
+  app->add_option("system", options->system, "The system (see: mlsub systems)")
+      ->type_name("SYSTEM")
+      ->required();
   app->add_flag("--json", options->json, "Print the system's catalogue entry as JSON");
   app->footer(
       "Examples:\n"

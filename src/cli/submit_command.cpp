@@ -133,6 +133,9 @@ int run_submit(const GlobalOptions& global, const SubmitOptions& o, CLI::App* ap
   for (const auto& w : done->warnings) {
     print_warning(w);
   }
+  for (const auto& n : done->notes) {
+    print_note(n);
+  }
   if (o.dry_run) {
     fmt::print("{}\n", done->folder.script().string());
     print_note(fmt::format("dry run: nothing was submitted; to submit: {}",
@@ -176,8 +179,11 @@ Command setup_submit_command(CLI::App& root, const GlobalOptions& global) {
         "\n"
         "Prints the job id on stdout. Every submission is recorded in the journal,\n"
         "$MLSUB_JOURNAL or ~/.local/share/mlsub/jobs.jsonl (one JSON object a line).\n"
-        "Exit codes as for plan, and 5 when sbatch fails (Slurm's message is shown;\n"
-        "the job folder is kept), 7 when a file cannot be written.");
+        "Before sbatch, submit refuses the site's placeholder account and a program\n"
+        "that is not there (exit 2), and creates --output's directory.\n"
+        "Exit codes as for plan, and 5 when Slurm is unreachable or refuses the job\n"
+        "(Slurm's message is shown; the job folder is kept), 7 when a file cannot be\n"
+        "written.");
   };
   return Command{app, [&global, options, app]() { return run_submit(global, *options, app); },
                  add_options};

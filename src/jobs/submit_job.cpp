@@ -119,6 +119,86 @@ std::optional<Error> record(const PlannedJob& job, const SubmitSettings& setting
   return std::nullopt;
 }
 
+// A program given as a path (or a .py file) that is not there: the job
+// would start, wait in the queue, and fail at once. It starts in the
+// directory sbatch runs in. A bare name is found on the job's PATH, and an
+// absolute path may be inside the container or uenv, so neither is looked
+// for.
+std::optional<std::string> missing_program(const Plan& plan, const fs::path& cwd) {
+  const fs::path program(plan.program);
+  const bool in_image = !plan.run_prefix.empty() || plan.uenv || !plan.srun_options.empty();
+  const bool is_path = plan.program.find('/') != std::string::npos || plan.python_program;
+  if (plan.program.empty() || !is_path || (program.is_absolute() && in_image)) {
+    return std::nullopt;
+  }
+  std::error_code ec;
+  if (fs::exists(cwd / program, ec)) {
+    return std::nullopt;
+  }
+  return fmt::format("the program {} is not in {}, where the job starts; give its path from "
+                     "there, or run mlsub submit in the directory that holds it",
+                     plan.program, cwd.string());
+}
+
+// The directory of the user's --output pattern, when it names one without
+// Slurm's % patterns: Slurm cannot create it, and the job fails without a
+// word when it is missing.
+std::optional<fs::path> output_dir(const Plan& plan, const fs::path& cwd) {
+  if (!plan.output) {
+    return std::nullopt;
+  }
+  const fs::path dir = fs::path(*plan.output).parent_path();
+  if (dir.empty() || dir.string().find('%') != std::string::npos) {
+    return std::nullopt;
+  }
+  return dir.is_absolute() ? dir : cwd / dir;
+}
+
+// What must hold before sbatch sees the job: an account of the user's,
+// the program, and the --output directory (made here when missing).
+Expected<void> check_before_sbatch(const Plan& plan, const SubmitSettings& settings,
+                                   SubmitOutcome& outcome) {
+  if (plan.account_is_placeholder) {
+    return fail(ErrorKind::usage,
+                fmt::format("no account was given, and the script holds the placeholder {}; "
+                            "give --account (or set MLSUB_ACCOUNT) with your {} project",
+                            plan.account, plan.system));
+  }
+  if (auto missing = missing_program(plan, settings.cwd)) {
+    return fail(ErrorKind::usage, *missing);
+  }
+  const auto dir = output_dir(plan, settings.cwd);
+  std::error_code ec;
+  if (dir && !fs::is_directory(*dir, ec)) {
+    if (settings.mode == SubmitSettings::Mode::test_only) {
+      outcome.notes.push_back(fmt::format("--output's directory {} does not exist; mlsub submit "
+                                          "will create it",
+                                          dir->string()));
+      return {};
+    }
+    if (!fs::create_directories(*dir, ec) && !fs::is_directory(*dir)) {
+      return fail(ErrorKind::io, fmt::format("cannot create {} for --output ({}); create it or "
+                                             "choose another --output",
+                                             dir->string(), ec.message()));
+    }
+    outcome.notes.push_back(fmt::format("created {} for --output", dir->string()));
+  }
+  return {};
+}
+
+// A dry run submits nothing: what would stop mlsub submit is a warning.
+void warn_before_sbatch(const Plan& plan, const SubmitSettings& settings,
+                        SubmitOutcome& outcome) {
+  if (plan.account_is_placeholder) {
+    outcome.warnings.push_back(fmt::format("the script holds the placeholder account {}; "
+                                           "mlsub submit will refuse it without --account",
+                                           plan.account));
+  }
+  if (auto missing = missing_program(plan, settings.cwd)) {
+    outcome.warnings.push_back(*missing);
+  }
+}
+
 }  // namespace
 
 std::optional<std::string> export_warning(std::string_view sbatch_export) {
@@ -164,13 +244,18 @@ std::string request_id(const std::vector<std::string>& command_line, const std::
 tl::expected<SubmitOutcome, SubmitFailure> submit_job(const PlannedJob& job,
                                                       const SubmitSettings& settings,
                                                       SlurmClient& slurm, const Journal& journal) {
+  SubmitOutcome outcome;
+  if (settings.mode == SubmitSettings::Mode::dry_run) {
+    warn_before_sbatch(job.plan, settings, outcome);
+  } else if (auto ready = check_before_sbatch(job.plan, settings, outcome); !ready) {
+    return Failure(SubmitFailure{ready.error(), ""});
+  }
   auto folder = create_job_folder(settings.base_dir,
                                   job_folder_name(job.plan.job_name, settings.now),
                                   folder_files(job));
   if (!folder) {
     return Failure(SubmitFailure{folder.error(), ""});
   }
-  SubmitOutcome outcome;
   outcome.folder = *folder;
   if (settings.sbatch_export) {
     if (auto w = export_warning(*settings.sbatch_export)) {

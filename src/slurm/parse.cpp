@@ -61,10 +61,34 @@ Expected<Submitted> parse_parsable(std::string_view out) {
   return s;
 }
 
+bool is_unreachable(std::string_view message) {
+  // What sbatch and the Slurm API print when the controller does not answer
+  // (slurm_strerror's texts for the connection errors).
+  for (const std::string_view sign :
+       {"Unable to contact slurm controller", "Socket timed out", "Connection refused",
+        "connect failure", "Zero Bytes were transmitted or received",
+        "Communication connection failure", "Slurm backup controller in standby mode"}) {
+    if (message.find(sign) != std::string_view::npos) {
+      return true;
+    }
+  }
+  return false;
+}
+
+std::string sbatch_failure(std::string_view message) {
+  const std::string said = slurm_message(message);
+  if (is_unreachable(said)) {
+    return fmt::format("Slurm is unreachable: sbatch could not reach the Slurm controller ({}); "
+                       "nothing was submitted: try again later (scontrol ping tells when it is "
+                       "back)",
+                       said);
+  }
+  return fmt::format("Slurm refused the job: {}", said);
+}
+
 Expected<Submitted> read_sbatch_answer(const ProcessResult& answer) {
   if (answer.exit_code != 0) {
-    return fail(ErrorKind::slurm,
-                fmt::format("sbatch refused the job: {}", slurm_message(answer.err)));
+    return fail(ErrorKind::slurm, sbatch_failure(answer.err));
   }
   auto parsed = parse_parsable(answer.out);
   if (!parsed) {

@@ -43,7 +43,9 @@ class RealSlurm final : public SlurmClient {
     }
     const std::string said = slurm_message(r->err + r->out);
     if (r->exit_code != 0) {
-      return fail(ErrorKind::slurm, fmt::format("Slurm would refuse the job: {}", said));
+      return fail(ErrorKind::slurm, is_unreachable(said)
+                                        ? sbatch_failure(said)
+                                        : fmt::format("Slurm would refuse the job: {}", said));
     }
     return said;
   }

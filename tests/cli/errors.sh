@@ -21,6 +21,43 @@ run plan --system lumii --gpus 1 train.py
 expect_rc 2; expect_stdout_empty
 expect_stderr "mlsub: error: unknown system 'lumii'; did you mean 'lumi'? known systems: alps-clariden, alps-daint, alps-santis, alvis, lumi, mahti, puhti, roihu (mlsub systems lists them)"
 
+# A cluster's own name without its family; any case.
+run plan --system daint --gpus 1 train.py
+expect_rc 2; expect_stdout_empty
+expect_stderr_has "mlsub: error: unknown system 'daint'; did you mean 'alps-daint'?"
+run plan --system LUMI --gpus 1 --account project_465000123 train.py
+expect_rc 0; expect_stdout_has "#SBATCH --partition=small-g"
+
+# A misspelt partition or GPU type is a usage error, with the likely one.
+run plan --system lumi --gpus 1 --partition smal-g train.py
+expect_rc 2; expect_stdout_empty
+expect_stderr "mlsub: error: lumi: no partition 'smal-g'; did you mean 'small-g'? partitions: dev-g, small-g, standard-g (mlsub show lumi)"
+run plan --system alvis --gpus 1 --gpu-type A4O train.py
+expect_rc 2
+expect_stderr "mlsub: error: alvis: no GPU type 'A4O'; did you mean 'A40'? this system has A40, A100, A100fat, T4, V100 (mlsub show alvis)"
+
+# Counts that do not fit say the counts that do (nodes of 4 on Puhti).
+run plan --system puhti --gpus 3 --nodes 2 train.py
+expect_rc 2
+expect_stderr "mlsub: error: --gpus 3 does not split evenly over --nodes 2; use --gpus 2 or 4, or --nodes 1"
+# A time limit past every partition: the one that allows the longest.
+run plan --system lumi --gpus 1 --time 4-00:00:00 train.py
+expect_rc 3
+expect_stderr "mlsub: error: lumi: no partition can run 1 GPU on 1 node for 4-00:00:00: small-g allows at most 3-00:00:00, the request asks for 4-00:00:00; ask for --time 3-00:00:00 or less"
+# --time 1:30 is 90 seconds to Slurm: a warning, not an error.
+run plan --system lumi --gpus 1 --time 1:30 train.py
+expect_rc 0; expect_stdout_has "#SBATCH --time=0:01:30"
+expect_stderr_has "mlsub: warning: --time 0:01:30 is under 5 minutes: Slurm reads M:SS as minutes and seconds and a bare number as minutes; for 1 hour and 30 minutes write --time 1:30:00"
+run plan --system lumi --gpus 1 --time 1:30:00 train.py
+expect_rc 0
+if grep -q "under 5 minutes" "$err"; then bad "1:30:00 was warned about"; else ok; fi
+# Plurals and articles: "1 node", "an alvis account".
+run plan --system puhti --gpus 7 train.py
+expect_rc 3; expect_stderr_has "ask for 4 (1 node x 4) or 8 (2 nodes x 4)"
+printf '#!/bin/bash\n#SBATCH --account=project_2001234\n#SBATCH --gpus-per-node=A40:1\n#SBATCH --time=1:00:00\nsrun python3 train.py\n' >"$work/alvis.sh"
+run check --system alvis "$work/alvis.sh"
+expect_stdout_has "--account=project_2001234 is not an alvis account"
+
 run plan --system alps --gpus 4 train.py
 expect_rc 2
 expect_stderr "mlsub: error: 'alps' has several clusters: alps-clariden, alps-daint, alps-santis; name one, e.g. --system alps-clariden"

@@ -9,11 +9,11 @@ export MLSUB_JOURNAL=$work/jobs.jsonl
 run report "$fx/nvidia" --ascii
 expect_rc 0
 expect_stdout_has "Job 4242 on mahti: GPU utilisation"
-expect_stdout_has "Job: 4 GPU(s), 0.13 GPU-hours, 26.0 Wh, mean utilisation 31 %: poor"
+expect_stdout_has "Job: 4 GPUs, 0.13 GPU-hours, 26.0 Wh, mean utilisation 31 %: poor"
 expect_stdout_has "mahti's rule is 32 CPUs per GPU; the job had 32 per task"
 expect_stdout_has "mlsub doctor DATA_DIR"
 expect_stdout_has "seff 4242"
-expect_stderr_has "1 line(s) of the samples were not readings"
+expect_stderr_has "1 line of the samples was not a reading"
 grep -E '^  gpu01 +0 +94 % +100 % +31.2 / 40.0 +13.3 +400 ' "$out" >/dev/null && ok || bad "GPU 0 row"
 
 # AMD: one GCD busy, the other idle; memory far below; JSON.
@@ -92,7 +92,7 @@ run report "$big" --ascii --svg "$work/big.svg"
 expect_rc 0
 lines=$(wc -l <"$out")
 [ "$lines" -le 120 ] && ok || bad "the report of 512 GPUs has $lines lines (at most 120)"
-sed -n 3p "$out" | grep -q '^Job: 512 GPU(s) on 128 nodes, ' && ok || bad "the verdict is not the third line"
+sed -n 3p "$out" | grep -q '^Job: 512 GPUs on 128 nodes, ' && ok || bad "the verdict is not the third line"
 expect_stdout_has "Nodes: 128; mean utilisation per node: lowest"
 expect_stdout_has "GPUs that stand out: 8 idle (under 10 %), 74 starved (10 to 49 %), 12 memory-full"
 expect_stdout_has "--all lists every GPU"

@@ -48,4 +48,31 @@ for value in ALL "HOME,MLSUB_JOB_DIR"; do
   expect_rc 0
   if grep -q "SBATCH_EXPORT" "$err"; then bad "SBATCH_EXPORT=$value warned"; else ok; fi
 done
+# Before sbatch: the placeholder account, a program that is not there, and
+# --output's directory. This sbatch stand-in only records that it ran.
+mkdir -p "$work/fake" "$work/sub"
+printf '#!/bin/bash\necho called >>"%s"\necho 4242\n' "$work/sbatch-calls" >"$work/fake/sbatch"
+chmod +x "$work/fake/sbatch"
+cd "$work/sub" || exit 1
+PATH=$work/fake:$PATH run submit --dir "$work/jobs" --system lumi --gpus 1 train.py
+expect_rc 2; expect_stdout_empty
+expect_stderr "mlsub: error: no account was given, and the script holds the placeholder project_46YXXXXXX; give --account (or set MLSUB_ACCOUNT) with your lumi project"
+PATH=$work/fake:$PATH run submit --dir "$work/jobs" --system lumi --gpus 1 --account project_465000123 train.py
+expect_rc 2
+expect_stderr "mlsub: error: the program train.py is not in $work/sub, where the job starts; give its path from there, or run mlsub submit in the directory that holds it"
+if [ -e "$work/sbatch-calls" ]; then bad "sbatch was called for a request refused before it"; else ok; fi
+touch train.py
+PATH=$work/fake:$PATH run submit --dir "$work/jobs" --system lumi --gpus 1 --account project_465000123 --output 'logs/%x-%j.out' train.py
+expect_rc 0; expect_stdout_has "4242"
+expect_stderr_has "mlsub: created $work/sub/logs for --output"
+[ -d "$work/sub/logs" ] && ok || bad "--output's directory was not created"
+[ "$(wc -l <"$work/sbatch-calls")" -eq 1 ] && ok || bad "sbatch was not called once"
+# Refused and unreachable read differently (the lab stops a real controller
+# for the second; here a stand-in prints what sbatch prints then).
+printf '#!/bin/bash\necho "sbatch: error: Batch job submission failed: Unable to contact slurm controller (connect failure)" >&2\nexit 1\n' >"$work/fake/sbatch"
+PATH=$work/fake:$PATH run submit --dir "$work/jobs" --system lumi --gpus 1 --account project_465000123 train.py
+expect_rc 5; expect_stderr_has "mlsub: error: Slurm is unreachable: sbatch could not reach the Slurm controller"
+printf '#!/bin/bash\necho "sbatch: error: Batch job submission failed: Invalid account" >&2\nexit 1\n' >"$work/fake/sbatch"
+PATH=$work/fake:$PATH run submit --dir "$work/jobs" --system lumi --gpus 1 --account project_465000123 train.py
+expect_rc 5; expect_stderr_has "mlsub: error: Slurm refused the job: sbatch: error: Batch job submission failed: Invalid account"
 finish

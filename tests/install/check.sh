@@ -10,7 +10,8 @@ cmake --install "$build" --prefix "$prefix" >/dev/null
 fail=0
 for f in bin/mlsub share/mlsub/systems/lumi.yaml share/mlsub/systems/puhti.yaml \
          share/mlsub/templates/python.sbatch.mustache share/mlsub/templates/srun.sbatch.mustache \
-         share/mlsub/templates/torchrun.sbatch.mustache share/bash-completion/completions/mlsub; do
+         share/mlsub/templates/torchrun.sbatch.mustache share/bash-completion/completions/mlsub \
+         share/zsh/vendor-completions/_mlsub share/fish/vendor_completions.d/mlsub.fish; do
   [ -e "$prefix/$f" ] || { echo "FAIL: $f was not installed"; fail=1; }
 done
 # The installed catalogue is the one in use.
@@ -22,6 +23,10 @@ fi
 # The installed completion is the one the binary prints.
 "$prefix/bin/mlsub" completion bash | cmp -s - "$prefix/share/bash-completion/completions/mlsub" ||
   { echo "FAIL: installed completion differs from mlsub completion bash"; fail=1; }
+"$prefix/bin/mlsub" completion zsh | cmp -s - "$prefix/share/zsh/vendor-completions/_mlsub" ||
+  { echo "FAIL: installed completion differs from mlsub completion zsh"; fail=1; }
+"$prefix/bin/mlsub" completion fish | cmp -s - "$prefix/share/fish/vendor_completions.d/mlsub.fish" ||
+  { echo "FAIL: installed completion differs from mlsub completion fish"; fail=1; }
 # A change to the installed template shows up in the installed binary's output.
 echo "# installed template" >>"$prefix/share/mlsub/templates/python.sbatch.mustache"
 if ! "$prefix/bin/mlsub" plan --system lumi --gpus 1 train.py 2>/dev/null | grep -q "^# installed template"; then

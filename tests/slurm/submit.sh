@@ -31,11 +31,12 @@ wait_done() {  # wait_done JOBID: until Slurm no longer lists it as pending/runn
   return 1
 }
 
-# --test-only: Slurm's verdict; the placeholder account is refused by it.
+# --test-only: Slurm's verdict; the placeholder account is refused before
+# sbatch is asked (plan --validate below shows Slurm refuses it too).
 run submit --system lumi --gpus 1 "${acct[@]}" --test-only ./hello.sh
 expect_rc 0; expect_stdout_has "sbatch: Job"
 run submit --system lumi --gpus 1 --test-only ./hello.sh
-expect_rc 5; expect_stderr_has "Slurm would refuse the job"; expect_stderr_has "account"
+expect_rc 2; expect_stderr_has "no account was given, and the script holds the placeholder"
 
 # plan --validate: the script on stdout, Slurm's verdict on stderr.
 run plan --system lumi --gpus 1 "${acct[@]}" --validate ./hello.sh
@@ -107,7 +108,7 @@ printf '#!/bin/bash\necho "sbatch: error: Batch job submission failed: Invalid q
 chmod +x fake/sbatch
 : >"$MLSUB_JOURNAL"
 PATH=$work/fake:$PATH run submit --system lumi --gpus 1 "${acct[@]}" --dir "$work/f1" ./hello.sh
-expect_rc 5; expect_stderr_has "sbatch refused the job: sbatch: error: Batch job submission failed: Invalid qos specification"
+expect_rc 5; expect_stderr_has "Slurm refused the job: sbatch: error: Batch job submission failed: Invalid qos specification"
 expect_stderr_has "the script is kept in"
 [ -s "$MLSUB_JOURNAL" ] && bad "a refused job was recorded" || ok
 printf '#!/bin/bash\necho "<html>proxy error</html>"\n' >fake/sbatch
@@ -194,7 +195,7 @@ expect_stderr_lines 1
 # The controller down (stopped for real): one clear line, exit 5.
 scontrol shutdown slurmctld >/dev/null 2>&1
 run submit --system lumi --gpus 1 "${acct[@]}" --timeout 20 --dir "$work/down" ./hello.sh
-expect_rc 5; expect_stderr_has "mlsub: error: "
+expect_rc 5; expect_stderr_has "mlsub: error: Slurm is unreachable: sbatch could not reach the Slurm controller"
 run status
 expect_rc 5
 finish

@@ -108,6 +108,25 @@ TEST_CASE("unknown systems get a suggestion; families list their members") {
   const auto escape = catalogue.load("../systems/lumi");
   REQUIRE_FALSE(escape);
   CHECK(escape.error().message.rfind("unknown system", 0) == 0);
+  // A cluster's own name, without its family: suggested whole.
+  const auto daint = catalogue.load("daint");
+  REQUIRE_FALSE(daint);
+  CHECK(daint.error().message.rfind("unknown system 'daint'; did you mean 'alps-daint'?", 0) == 0);
+  const auto santis = catalogue.load("santi");
+  REQUIRE_FALSE(santis);
+  CHECK(santis.error().message.rfind("unknown system 'santi'; did you mean 'alps-santis'?", 0) ==
+        0);
+  CHECK(catalogue.load("ALPS").error().message.rfind("'ALPS' has several clusters", 0) == 0);
+}
+
+TEST_CASE("system names are case-insensitive") {
+  const Catalogue catalogue({MLSUB_SOURCE_DIR "/systems"});
+  const auto lumi = catalogue.load("LUMI");
+  REQUIRE(lumi);
+  CHECK(lumi->name == "lumi");
+  const auto daint = catalogue.load("Alps-Daint");
+  REQUIRE(daint);
+  CHECK(daint->name == "alps-daint");
 }
 
 TEST_CASE("a later directory overrides a system of the same name") {

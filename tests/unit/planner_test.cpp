@@ -114,8 +114,8 @@ TEST_CASE("puhti: limits are rejected with the limit and the way out") {
         "puhti: no partition can run 84 GPUs (21 nodes x 4) for 1:00:00: gpu allows at most 20 "
         "nodes per job, the request needs 21; ask for at most 80 GPUs (20 nodes x 4)");
   CHECK(must_reject("puhti", gpus(7)) ==
-        "puhti: 7 GPUs do not split evenly over nodes of 4; ask for 4 (1 nodes x 4) or 8 (2 "
-        "nodes x 4), or give --nodes and --gpus-per-node");
+        "puhti: 7 GPUs do not split evenly over nodes of 4; ask for 4 (1 node x 4) or 8 (2 "
+        "nodes x 4), or give --nodes and --gpus-per-node (--nodes 7 --gpus-per-node 1)");
   Request named = gpus(1);
   named.partition = "gputest";
   CHECK(must_reject("puhti", named) ==
@@ -125,13 +125,64 @@ TEST_CASE("puhti: limits are rejected with the limit and the way out") {
         std::string::npos);
   named.partition = "gpuu";
   CHECK(must_reject("puhti", named) ==
-        "puhti: no partition 'gpuu'; did you mean 'gpu'? partitions: gputest, gpu");
+        "puhti: no partition 'gpuu'; did you mean 'gpu'? partitions: gputest, gpu (mlsub show "
+        "puhti)");
+  CHECK(plan_job(system_named("puhti"), named).error().kind == ErrorKind::usage);
   Request per_node = gpus(1);
   per_node.gpus.reset();
   per_node.nodes = 1;
   per_node.gpus_per_node = 5;
   CHECK(must_reject("puhti", per_node) ==
         "puhti: a v100 node has 4 GPUs, --gpus-per-node 5 asks for more");
+}
+
+TEST_CASE("count mismatches say the counts that work, from the node type") {
+  Request r = gpus(3);
+  r.nodes = 2;  // puhti: 4 GPUs a node
+  CHECK(must_reject("puhti", r) ==
+        "--gpus 3 does not split evenly over --nodes 2; use --gpus 2 or 4, or --nodes 1");
+  CHECK(plan_job(system_named("puhti"), r).error().kind == ErrorKind::usage);
+  r.gpus = 16;  // 8 a node on nodes of 4
+  CHECK(must_reject("puhti", r) ==
+        "--gpus 16 over --nodes 2 is 8 per node, and a node has 4; use --gpus 8, or --nodes 4");
+  CHECK(must_plan("lumi", r).gpus_per_node == 8);  // LUMI nodes hold 8: it fits there
+  r.gpus = 9;  // LUMI: 8 a node
+  CHECK(must_reject("lumi", r) ==
+        "--gpus 9 does not split evenly over --nodes 2; use --gpus 8 or 10, or --nodes 3");
+  r.gpus = 8;
+  r.gpus_per_node = 3;
+  CHECK(must_reject("puhti", r) ==
+        "--gpus 8 does not equal --nodes 2 x --gpus-per-node 3 (6); leave out --gpus, or use "
+        "--gpus-per-node 4");
+}
+
+TEST_CASE("a time limit past every partition names the one that allows the longest") {
+  // LUMI, 1 GPU for 4 days: small-g allows 3 days, standard-g 2.
+  CHECK(must_reject("lumi", gpus(1, "4-00:00:00")) ==
+        "lumi: no partition can run 1 GPU on 1 node for 4-00:00:00: small-g allows at most "
+        "3-00:00:00, the request asks for 4-00:00:00; ask for --time 3-00:00:00 or less");
+  // Named, the partition that would take it for longer is offered.
+  Request named = gpus(1, "2-12:00:00");
+  named.partition = "standard-g";
+  CHECK(must_reject("lumi", named) ==
+        "lumi: standard-g allows at most 2-00:00:00, the request asks for 2-12:00:00; ask for "
+        "--time 2-00:00:00 or less, or use --partition small-g, which fits");
+  named.time = *parse_duration("4-00:00:00");
+  CHECK(must_reject("lumi", named) ==
+        "lumi: standard-g allows at most 2-00:00:00, the request asks for 4-00:00:00; ask for "
+        "--time 2-00:00:00 or less, or use --partition small-g with --time 3-00:00:00 or less");
+}
+
+TEST_CASE("a time limit under 5 minutes is warned about (1:30 is 90 seconds)") {
+  Request r = gpus(1, "1:30");
+  const Plan p = must_plan("lumi", r);
+  CHECK(p.time.seconds == 90);
+  CHECK(has_warning(p, "--time 0:01:30 is under 5 minutes: Slurm reads M:SS as minutes and "
+                       "seconds and a bare number as minutes; for 1 hour and 30 minutes write "
+                       "--time 1:30:00"));
+  CHECK(has_warning(must_plan("lumi", gpus(1, "2")), "for 2 hours write --time 2:00:00"));
+  CHECK_FALSE(has_warning(must_plan("lumi", gpus(1, "5")), "under 5 minutes"));
+  CHECK_FALSE(has_warning(must_plan("lumi", gpus(1)), "under 5 minutes"));
 }
 
 TEST_CASE("puhti: accounts are checked against the site's form") {
@@ -282,7 +333,13 @@ TEST_CASE("alvis: typed GPU requests, A40 by default") {
   CHECK(directive(t4, "gpus-per-node") == "T4:8");
   r.gpu_type = "h100";
   CHECK(must_reject("alvis", r) ==
-        "alvis: no GPU type 'h100'; this system has A40, A100, A100fat, T4, V100");
+        "alvis: no GPU type 'h100'; did you mean 'A100'? this system has A40, A100, A100fat, T4, "
+        "V100 (mlsub show alvis)");
+  CHECK(plan_job(system_named("alvis"), r).error().kind == ErrorKind::usage);
+  r.gpu_type = "A4O";
+  CHECK(must_reject("alvis", r) ==
+        "alvis: no GPU type 'A4O'; did you mean 'A40'? this system has A40, A100, A100fat, T4, "
+        "V100 (mlsub show alvis)");
 }
 
 TEST_CASE("roihu: gpumedium up to 4 GPUs, gpularge beyond (with its access note)") {

@@ -183,7 +183,7 @@ TEST_CASE("submit: sbatch refuses; nothing is recorded and the script is kept") 
   REQUIRE_FALSE(done);
   CHECK(done.error().error.kind == ErrorKind::slurm);
   CHECK(done.error().error.message ==
-        "sbatch refused the job: sbatch: error: Batch job submission failed: Invalid qos "
+        "Slurm refused the job: sbatch: error: Batch job submission failed: Invalid qos "
         "specification");
   CHECK_FALSE(done.error().error.unclear);
   CHECK(done.error().note.rfind("nothing was submitted; the script is kept in " +
@@ -275,6 +275,118 @@ TEST_CASE("submit: dry run and test only write the folder and submit nothing") {
   CHECK(slurm.last_flags.output == done->folder.dir().string() + "/slurm-%j.out");
   CHECK(slurm.submits == 0);
   CHECK(s.records().empty());
+}
+
+TEST_CASE("submit: the placeholder account is refused before sbatch, and nothing is written") {
+  Setup s;
+  FakeSlurm slurm;
+  PlannedJob job = planned();
+  job.plan.account = "project_462XXXXXX";
+  job.plan.account_is_placeholder = true;
+  for (const auto mode : {SubmitSettings::Mode::submit, SubmitSettings::Mode::test_only}) {
+    s.settings.mode = mode;
+    const auto done = submit_job(job, s.settings, slurm, s.journal);
+    REQUIRE_FALSE(done);
+    CHECK(done.error().error.kind == ErrorKind::usage);
+    CHECK(done.error().error.message ==
+          "no account was given, and the script holds the placeholder project_462XXXXXX; give "
+          "--account (or set MLSUB_ACCOUNT) with your lumi project");
+  }
+  CHECK(slurm.submits == 0);
+  CHECK(slurm.script_text.empty());  // test_only was not asked either
+  CHECK_FALSE(fs::exists(s.settings.base_dir));
+  // A dry run submits nothing: it warns and writes the folder.
+  s.settings.mode = SubmitSettings::Mode::dry_run;
+  const auto dry = submit_job(job, s.settings, slurm, s.journal);
+  REQUIRE(dry);
+  REQUIRE(dry->warnings.size() == 1);
+  CHECK(dry->warnings[0].find("placeholder account project_462XXXXXX") != std::string::npos);
+}
+
+TEST_CASE("submit: a program that is not in the submit directory is refused before sbatch") {
+  Setup s;
+  FakeSlurm slurm;
+  PlannedJob job = planned();
+  job.plan.program = "train.py";
+  job.plan.python_program = true;
+  auto done = submit_job(job, s.settings, slurm, s.journal);
+  REQUIRE_FALSE(done);
+  CHECK(done.error().error.kind == ErrorKind::usage);
+  CHECK(done.error().error.message ==
+        "the program train.py is not in " + s.settings.cwd +
+            ", where the job starts; give its path from there, or run mlsub submit in the "
+            "directory that holds it");
+  CHECK(slurm.submits == 0);
+  // There (relative to the submit directory, not mlsub's own): submitted.
+  s.tmp.write("train.py", "print('hi')\n");
+  done = submit_job(job, s.settings, slurm, s.journal);
+  REQUIRE(done);
+  CHECK(slurm.submits == 1);
+  // A bare command is found on the job's PATH, and an absolute path in a
+  // container may be inside the image: neither is looked for.
+  job.plan.program = "nvidia-smi";
+  job.plan.python_program = false;
+  CHECK(submit_job(job, s.settings, slurm, s.journal));
+  job.plan.program = "/opt/app/run.sh";
+  job.plan.run_prefix = {"singularity", "run", "image.sif"};
+  CHECK(submit_job(job, s.settings, slurm, s.journal));
+  job.plan.run_prefix.clear();
+  CHECK_FALSE(submit_job(job, s.settings, slurm, s.journal));
+  CHECK(slurm.submits == 3);
+}
+
+TEST_CASE("submit: --output's directory is created before sbatch; one that cannot be is an error") {
+  Setup s;
+  FakeSlurm slurm;
+  PlannedJob job = planned();
+  job.plan.output = "logs/run/%x-%j.out";
+  auto done = submit_job(job, s.settings, slurm, s.journal);
+  REQUIRE(done);
+  CHECK(fs::is_directory(s.tmp.path() / "logs" / "run"));
+  REQUIRE(done->notes.size() == 1);
+  CHECK(done->notes[0] == "created " + (s.tmp.path() / "logs" / "run").string() + " for --output");
+  done = submit_job(job, s.settings, slurm, s.journal);  // there now: nothing to say
+  REQUIRE(done);
+  CHECK(done->notes.empty());
+  // Slurm's patterns in the directory: left to Slurm.
+  job.plan.output = "logs/%u/%j.out";
+  REQUIRE(submit_job(job, s.settings, slurm, s.journal));
+  CHECK_FALSE(fs::exists(s.tmp.path() / "logs" / "%u"));
+  // A file where the directory would be (fails for root too).
+  s.tmp.write("taken", "");
+  job.plan.output = "taken/x.out";
+  const int before = slurm.submits;
+  done = submit_job(job, s.settings, slurm, s.journal);
+  REQUIRE_FALSE(done);
+  CHECK(done.error().error.kind == ErrorKind::io);
+  CHECK(done.error().error.message.rfind("cannot create " + (s.tmp.path() / "taken").string() +
+                                             " for --output",
+                                         0) == 0);
+  CHECK(slurm.submits == before);
+}
+
+TEST_CASE("submit: Slurm unreachable and Slurm refusing say which (both exit 5)") {
+  const auto refused = read_sbatch_answer(
+      {1, "", "sbatch: error: Batch job submission failed: Invalid account or account/partition "
+              "combination specified\n"});
+  REQUIRE_FALSE(refused);
+  CHECK(refused.error().kind == ErrorKind::slurm);
+  CHECK(refused.error().message ==
+        "Slurm refused the job: sbatch: error: Batch job submission failed: Invalid account or "
+        "account/partition combination specified");
+  const auto down = read_sbatch_answer(
+      {1, "", "sbatch: error: Batch job submission failed: Unable to contact slurm controller "
+              "(connect failure)\n"});
+  REQUIRE_FALSE(down);
+  CHECK(down.error().kind == ErrorKind::slurm);
+  CHECK_FALSE(down.error().unclear);
+  CHECK(down.error().message.rfind("Slurm is unreachable: sbatch could not reach the Slurm "
+                                   "controller (sbatch: error: Batch job submission failed: "
+                                   "Unable to contact slurm controller (connect failure)); "
+                                   "nothing was submitted",
+                                   0) == 0);
+  CHECK(is_unreachable("slurm_load_jobs error: Socket timed out on send/recv operation"));
+  CHECK_FALSE(is_unreachable("Invalid qos specification"));
 }
 
 TEST_CASE("SBATCH_EXPORT: a value that drops MLSUB_JOB_DIR is warned about") {
