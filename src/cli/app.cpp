@@ -16,6 +16,7 @@
 #include "mlsub/sbatch_options.hpp"
 #include "mlsub/suggest.hpp"
 #include "output.hpp"
+#include "repeatable.hpp"
 
 namespace mlsub::cli {
 namespace {
@@ -200,12 +201,9 @@ namespace {
 void add_global_options(CLI::App& app, GlobalOptions& global) {
   app.set_version_flag("--version", "mlsub " MLSUB_VERSION);
   app.add_flag("--verbose,-v", global.verbose, "Print what mlsub reads and decides, on stderr");
-  app.add_option("--catalogue", global.catalogue_dirs,
-                 "Also read systems from DIR (repeatable; later ones win)")
-      ->type_name("DIR")
-      ->expected(1)
-      ->allow_extra_args(false)
-      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  repeatable(app.add_option("--catalogue", global.catalogue_dirs,
+                            "Also read systems from DIR (repeatable; later ones win)")
+                 ->type_name("DIR"));
   app.add_option("--config", global.config_file,
                  "Read FILE instead of the project's .mlsub.yaml (see: mlsub config --help)")
       ->type_name("FILE");

@@ -18,6 +18,7 @@
 #include "mlsub/check.hpp"
 #include "mlsub/file.hpp"
 #include "output.hpp"
+#include "repeatable.hpp"
 
 namespace mlsub::cli {
 namespace {
@@ -213,11 +214,9 @@ Command setup_check_command(CLI::App& root, const GlobalOptions& global) {
       ->type_name("F");
   app->add_flag("--json", options->json, "Print the findings as a JSON array");
   app->add_flag("--strict", options->strict, "Exit 9 on warnings too, not only on errors");
-  app->add_option("--ignore", options->ignore, "Leave out findings with this id (repeatable)")
-      ->type_name("ID")
-      ->expected(1)
-      ->allow_extra_args(false)
-      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  repeatable(
+      app->add_option("--ignore", options->ignore, "Leave out findings with this id (repeatable)")
+          ->type_name("ID"));
   app->footer(
       "Examples:\n"
       "  mlsub check job.sh\n"

@@ -1,5 +1,7 @@
 #include "request_options.hpp"
 
+#include "repeatable.hpp"
+
 #include <algorithm>
 #include <charconv>
 #include <fmt/format.h>
@@ -50,14 +52,12 @@ void add_slurm_options(CLI::App& app, RequestOptions& o) {
       ->type_name("ADDRESS")
       ->group("Slurm");
   app.add_flag("--exclusive", o.exclusive, "Share the nodes with no other job")->group("Slurm");
-  app.add_option("--sbatch", o.sbatch,
-                 "Any other sbatch option, as KEY=VALUE (KEY alone for a flag), e.g. "
-                 "hint=nomultithread (repeatable); mem and cpus-per-task may raise what mlsub "
-                 "plans; options mlsub plans are refused with the flag to use")
-      ->type_name("KEY=VALUE")
-      ->expected(1)  // one value each time: never swallow the program
-      ->allow_extra_args(false)
-      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
+  repeatable(
+      app.add_option("--sbatch", o.sbatch,
+                     "Any other sbatch option, as KEY=VALUE (KEY alone for a flag), e.g. "
+                     "hint=nomultithread (repeatable); mem and cpus-per-task may raise what mlsub "
+                     "plans; options mlsub plans are refused with the flag to use")
+          ->type_name("KEY=VALUE"))
       ->group("Slurm");
 }
 
@@ -108,12 +108,10 @@ void add_request_options(CLI::App& app, RequestOptions& o) {
   app.add_option("--template", o.template_file, "Render with this mustache template instead")
       ->type_name("FILE")
       ->group("Job");
-  app.add_option("--module", o.modules,
-                 "Load this module instead of the site's default ones (repeatable, in order)")
-      ->type_name("MODULE")
-      ->expected(1)  // one value each time: never swallow the program
-      ->allow_extra_args(false)
-      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
+  repeatable(
+      app.add_option("--module", o.modules,
+                     "Load this module instead of the site's default ones (repeatable, in order)")
+          ->type_name("MODULE"))
       ->group("Software");
   app.add_option("--venv", o.venv, "Activate this Python virtual environment after the modules "
                                    "(inside the container or uenv, in every task, when there is one)")
@@ -138,19 +136,15 @@ void add_request_options(CLI::App& app, RequestOptions& o) {
                                            "requires for its own images (Alps: --mpi=pmix "
                                            "--network=disable_rdzv_get)")
       ->group("Software");
-  app.add_option("--bind", o.binds, "Bind mount into the image (--container, or the site's "
-                                    "default image), SRC[:DST] (repeatable)")
-      ->type_name("SRC[:DST]")
-      ->expected(1)  // one value each time: never swallow the program
-      ->allow_extra_args(false)
-      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
+  repeatable(app.add_option("--bind", o.binds,
+                            "Bind mount into the image (--container, or the site's "
+                            "default image), SRC[:DST] (repeatable)")
+                 ->type_name("SRC[:DST]"))
       ->group("Software");
-  app.add_option("--env", o.env, "Export KEY=VALUE in the job before the program starts "
-                                 "(repeatable)")
-      ->type_name("KEY=VALUE")
-      ->expected(1)  // one value each time: never swallow the program
-      ->allow_extra_args(false)
-      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
+  repeatable(app.add_option("--env", o.env,
+                            "Export KEY=VALUE in the job before the program starts "
+                            "(repeatable)")
+                 ->type_name("KEY=VALUE"))
       ->group("Software");
   app.add_option("--local-disk", o.local_disk,
                  "Node-local disk to reserve per node, e.g. 100G, where the system has one to "
@@ -161,14 +155,12 @@ void add_request_options(CLI::App& app, RequestOptions& o) {
                                      "at once); the index is in $SLURM_ARRAY_TASK_ID")
       ->type_name("SPEC")
       ->group("Arrays");
-  app.add_option("--sweep", o.sweeps,
-                 "Sweep a parameter: NAME=V1,V2,... adds --NAME V to the program; several "
-                 "--sweep make their product, one array task each; write \\, for a comma "
-                 "inside a value (and \\\\ for a backslash)")
-      ->type_name("NAME=V1,V2")
-      ->expected(1)
-      ->allow_extra_args(false)
-      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
+  repeatable(
+      app.add_option("--sweep", o.sweeps,
+                     "Sweep a parameter: NAME=V1,V2,... adds --NAME V to the program; several "
+                     "--sweep make their product, one array task each; write \\, for a comma "
+                     "inside a value (and \\\\ for a backslash)")
+          ->type_name("NAME=V1,V2"))
       ->group("Arrays");
   app.add_option("--requeue-on-timeout", o.requeue_lead,
                  "SECONDS before the time limit, send the program SIGUSR2 to checkpoint, then "
