@@ -1,5 +1,7 @@
 #include "mlsub/plan.hpp"
 
+#include "json_optional.hpp"
+
 #include <nlohmann/json.hpp>
 
 namespace mlsub {
@@ -58,22 +60,20 @@ std::vector<Directive> Plan::directives() const {
   return out;
 }
 
-nlohmann::json to_json(const Plan& plan) {
-  nlohmann::json reasons = nlohmann::json::array();
-  for (const auto& r : plan.reasons) {
-    reasons.push_back({{"field", r.field}, {"value", r.value}, {"why", r.why},
-                       {"source", r.source},
-                       {"assumed", r.assumed.empty() ? nlohmann::json() : nlohmann::json(r.assumed)}});
+namespace {
+
+nlohmann::json options_json(const std::vector<Directive>& directives) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& d : directives) {
+    out.push_back({{"option", d.option}, {"value", d.value}});
   }
-  nlohmann::json directives = nlohmann::json::array();
-  for (const auto& d : plan.directives()) {
-    directives.push_back({{"option", d.option}, {"value", d.value}});
-  }
-  nlohmann::json extra = nlohmann::json::array();
-  for (const auto& d : plan.extra_directives) {
-    extra.push_back({{"option", d.option}, {"value", d.value}});
-  }
-  nlohmann::json j = {
+  return out;
+}
+
+// Where the job runs and with what: partition, shape, memory, time, account.
+nlohmann::json resources_json(const Plan& plan) {
+  const auto memory = plan.memory_per_node;
+  return {
       {"schema_version", 1},
       {"system", plan.system},
       {"partition", plan.partition},
@@ -86,61 +86,90 @@ nlohmann::json to_json(const Plan& plan) {
       {"tasks_per_node", plan.tasks_per_node},
       {"tasks", plan.tasks_total()},
       {"cpus_per_task", plan.cpus_per_task},
-      {"memory_per_node", plan.memory_per_node ? nlohmann::json(format_size(*plan.memory_per_node))
-                                               : nlohmann::json(nullptr)},
-      {"memory_per_node_mib", plan.memory_per_node ? nlohmann::json(plan.memory_per_node->mib)
-                                                   : nlohmann::json(nullptr)},
+      {"memory_per_node", memory ? nlohmann::json(format_size(*memory)) : nlohmann::json()},
+      {"memory_per_node_mib", memory ? nlohmann::json(memory->mib) : nlohmann::json()},
       {"time", format_duration(plan.time)},
       {"time_seconds", plan.time.seconds},
-      {"gpu_directive", {{"option", plan.gpu_directive.option},
-                         {"value", plan.gpu_directive.value}}},
+      {"gpu_directive",
+       {{"option", plan.gpu_directive.option}, {"value", plan.gpu_directive.value}}},
       {"account", plan.account},
       {"account_is_placeholder", plan.account_is_placeholder},
       {"job_name", plan.job_name},
-      {"output", plan.output ? nlohmann::json(*plan.output) : nlohmann::json(nullptr)},
+      {"output", optional_json(plan.output)},
+      {"local_disk",
+       plan.local_disk ? nlohmann::json(format_size(*plan.local_disk)) : nlohmann::json()},
+  };
+}
+
+// How the program starts: launcher, software environment, binding.
+nlohmann::json software_json(const Plan& plan) {
+  return {
       {"launcher", std::string(launcher_name(plan.launcher))},
       {"module_use", plan.module_use},
       {"modules", plan.modules},
-      {"venv", plan.venv ? nlohmann::json(*plan.venv) : nlohmann::json()},
+      {"venv", optional_json(plan.venv)},
       {"venv_in_task", plan.venv_in_task},
       {"env", plan.env},
       {"cache_dirs", plan.cache_dirs},
       {"run_prefix", plan.run_prefix},
-      {"uenv", plan.uenv ? nlohmann::json(*plan.uenv) : nlohmann::json()},
+      {"uenv", optional_json(plan.uenv)},
       {"srun_options", plan.srun_options},
-      {"cpu_bind", plan.cpu_bind ? nlohmann::json(*plan.cpu_bind) : nlohmann::json()},
+      {"cpu_bind", optional_json(plan.cpu_bind)},
       {"processes_per_task", plan.processes_per_task},
-      {"array", plan.array ? nlohmann::json(*plan.array) : nlohmann::json()},
-      {"constraint", plan.constraint ? nlohmann::json(*plan.constraint) : nlohmann::json()},
-      {"qos", plan.qos ? nlohmann::json(*plan.qos) : nlohmann::json()},
-      {"reservation", plan.reservation ? nlohmann::json(*plan.reservation) : nlohmann::json()},
-      {"dependency", plan.dependency ? nlohmann::json(*plan.dependency) : nlohmann::json()},
-      {"mail_type", plan.mail_type ? nlohmann::json(*plan.mail_type) : nlohmann::json()},
-      {"mail_user", plan.mail_user ? nlohmann::json(*plan.mail_user) : nlohmann::json()},
-      {"exclusive", plan.exclusive},
-      {"sbatch", extra},
+      {"program_argv", plan.program_argv},
+  };
+}
+
+// Slurm options besides the shape: arrays, requeue, the first-class flags
+// and the pass-through.
+nlohmann::json scheduling_json(const Plan& plan) {
+  return {
+      {"array", optional_json(plan.array)},
       {"sweep", plan.sweep},
       {"sweep_names", plan.sweep_names},
-      {"requeue_lead_seconds", plan.requeue_lead_seconds ? nlohmann::json(*plan.requeue_lead_seconds) : nlohmann::json()},
-      {"requeue_wait_seconds", plan.requeue_wait_seconds ? nlohmann::json(*plan.requeue_wait_seconds) : nlohmann::json()},
-      {"local_disk", plan.local_disk ? nlohmann::json(format_size(*plan.local_disk)) : nlohmann::json()},
-      {"monitor", plan.monitor.enabled
-                      ? nlohmann::json{{"interval_seconds", plan.monitor.interval_seconds},
-                                       {"sampler", plan.monitor.sampler},
-                                       {"command", plan.monitor.command},
-                                       {"energy_counter", plan.monitor.energy_counter
-                                                              ? nlohmann::json(*plan.monitor.energy_counter)
-                                                              : nlohmann::json()},
-                                       {"efficiency_tool", plan.monitor.efficiency_tool},
-                                       {"gpu_memory_mib", plan.monitor.gpu_memory_mib},
-                                       {"cpus_per_gpu", plan.monitor.cpus_per_gpu}}
-                      : nlohmann::json()},
-      {"program_argv", plan.program_argv},
-      {"command_line", plan.command_line},
-      {"directives", directives},
-      {"warnings", plan.warnings},
-      {"reasons", reasons},
+      {"requeue_lead_seconds", optional_json(plan.requeue_lead_seconds)},
+      {"requeue_wait_seconds", optional_json(plan.requeue_wait_seconds)},
+      {"constraint", optional_json(plan.constraint)},
+      {"qos", optional_json(plan.qos)},
+      {"reservation", optional_json(plan.reservation)},
+      {"dependency", optional_json(plan.dependency)},
+      {"mail_type", optional_json(plan.mail_type)},
+      {"mail_user", optional_json(plan.mail_user)},
+      {"exclusive", plan.exclusive},
+      {"sbatch", options_json(plan.extra_directives)},
   };
+}
+
+nlohmann::json monitor_json(const Monitor& m) {
+  if (!m.enabled) {
+    return nullptr;
+  }
+  return {{"interval_seconds", m.interval_seconds},
+          {"sampler", m.sampler},
+          {"command", m.command},
+          {"energy_counter", optional_json(m.energy_counter)},
+          {"efficiency_tool", m.efficiency_tool},
+          {"gpu_memory_mib", m.gpu_memory_mib},
+          {"cpus_per_gpu", m.cpus_per_gpu}};
+}
+
+}  // namespace
+
+nlohmann::json to_json(const Plan& plan) {
+  nlohmann::json reasons = nlohmann::json::array();
+  for (const auto& r : plan.reasons) {
+    reasons.push_back({{"field", r.field}, {"value", r.value}, {"why", r.why},
+                       {"source", r.source},
+                       {"assumed", r.assumed.empty() ? nlohmann::json() : nlohmann::json(r.assumed)}});
+  }
+  nlohmann::json j = resources_json(plan);
+  j.update(software_json(plan));
+  j.update(scheduling_json(plan));
+  j["monitor"] = monitor_json(plan.monitor);
+  j["command_line"] = plan.command_line;
+  j["directives"] = options_json(plan.directives());
+  j["warnings"] = plan.warnings;
+  j["reasons"] = reasons;
   return j;
 }
 

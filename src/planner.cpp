@@ -342,32 +342,29 @@ long long requested_jobs(const Request& r) {
   return std::max(jobs, 1LL);
 }
 
-Expected<const Partition*> choose_partition(const System& s, const NodeType& node,
-                                            const Request& r, Plan& plan) {
-  const Shape shape{plan.nodes, plan.gpus_per_node, node, plan.time, requested_jobs(r)};
-  if (r.partition) {
-    const Partition* p = s.find_partition(*r.partition);
-    if (p == nullptr) {
-      std::vector<std::string> names;
-      for (const auto& q : s.partitions) {
-        names.push_back(q.name);
-      }
-      return fail(ErrorKind::usage,
-                  fmt::format("{}: no partition '{}';{} partitions: {} (mlsub show {})", s.name,
-                              *r.partition, did_you_mean(*r.partition, names),
-                              fmt::join(names, ", "), s.name));
-    }
-    const auto broken = violations(*p, shape);
-    if (!broken.empty()) {
-      return fail(ErrorKind::rejected, rejection(s, *p, shape, broken.front()));
-    }
-    plan.reasons.push_back({"partition", p->name, fmt::format("asked for with --partition; {}",
-                                                              p->why),
-                            p->source.url});
-    return p;
+// The partition the user named, checked against the job.
+Expected<const Partition*> named_partition(const System& s, const std::string& name,
+                                           const Shape& shape, Plan& plan) {
+  const Partition* p = s.find_partition(name);
+  if (p == nullptr) {
+    const auto names = s.partition_names();
+    return fail(ErrorKind::usage,
+                fmt::format("{}: no partition '{}';{} partitions: {} (mlsub show {})", s.name,
+                            name, did_you_mean(name, names), fmt::join(names, ", "), s.name));
   }
-  // Debug and test queues are for tests, never production: say when the
-  // job would fit one, and leave the choice to the user.
+  const auto broken = violations(*p, shape);
+  if (!broken.empty()) {
+    return fail(ErrorKind::rejected, rejection(s, *p, shape, broken.front()));
+  }
+  plan.reasons.push_back({"partition", p->name, fmt::format("asked for with --partition; {}",
+                                                            p->why),
+                          p->source.url});
+  return p;
+}
+
+// Debug and test queues are for tests, never production: say when the
+// job would fit one, and leave the choice to the user.
+void note_test_partitions(const System& s, const Shape& shape, Plan& plan) {
   for (const Partition& p : s.partitions) {
     if (p.auto_select == AutoSelect::test && violations(p, shape).empty() &&
         !(p.auto_max_time && shape.time > *p.auto_max_time)) {
@@ -376,6 +373,38 @@ Expected<const Partition*> choose_partition(const System& s, const NodeType& nod
           s.name, p.name, p.name, p.why));
     }
   }
+}
+
+// The refusal when no partition takes the job: the one that came closest
+// and what it breaks, or, where only the time limit stands in the way, the
+// partition that allows the longest (LUMI: small-g's 3 days for 1 GPU, not
+// standard-g's 2).
+Error no_partition_fits(const System& s, const Shape& shape, const Plan& plan,
+                        const Partition* closest, std::vector<Violation> broken) {
+  std::string named_only;
+  if (const Partition* longer = longest_partition(s, shape)) {
+    closest = longer;
+    broken = violations(*longer, shape);
+    const Shape shorter(shape.nodes, shape.gpus_per_node, shape.node, longest_time(*longer, shape),
+                        shape.jobs);
+    if (!auto_eligible(*longer, shorter)) {
+      named_only = fmt::format(", with --partition {}", longer->name);
+    }
+  }
+  return Error{ErrorKind::rejected,
+               fmt::format("{}: no partition can run {} for {}: {}{}{}", s.name,
+                           describe_shape(plan), format_duration(plan.time),
+                           rejection_detail(*closest, shape, broken.front()), named_only,
+                           alternatives(s, closest, shape))};
+}
+
+Expected<const Partition*> choose_partition(const System& s, const NodeType& node,
+                                            const Request& r, Plan& plan) {
+  const Shape shape{plan.nodes, plan.gpus_per_node, node, plan.time, requested_jobs(r)};
+  if (r.partition) {
+    return named_partition(s, *r.partition, shape, plan);
+  }
+  note_test_partitions(s, shape, plan);
   const Partition* best_failure = nullptr;
   std::vector<Violation> best_broken;
   for (const Partition& p : s.partitions) {
@@ -403,23 +432,7 @@ Expected<const Partition*> choose_partition(const System& s, const NodeType& nod
                             "--partition (mlsub show {})",
                             s.name, node.gpu_type, s.name));
   }
-  // Where only the time limit stands in the way, name the partition that
-  // allows the longest (LUMI: small-g's 3 days for 1 GPU, not standard-g's 2).
-  std::string named_only;
-  if (const Partition* longer = longest_partition(s, shape)) {
-    best_failure = longer;
-    best_broken = violations(*longer, shape);
-    const Shape shorter(shape.nodes, shape.gpus_per_node, shape.node, longest_time(*longer, shape),
-                        shape.jobs);
-    if (!auto_eligible(*longer, shorter)) {
-      named_only = fmt::format(", with --partition {}", longer->name);
-    }
-  }
-  return fail(ErrorKind::rejected,
-              fmt::format("{}: no partition can run {} for {}: {}{}{}", s.name,
-                          describe_shape(plan), format_duration(plan.time),
-                          rejection_detail(*best_failure, shape, best_broken.front()), named_only,
-                          alternatives(s, best_failure, shape)));
+  return tl::unexpected(no_partition_fits(s, shape, plan, best_failure, std::move(best_broken)));
 }
 
 // A time limit under 5 minutes is most often hours misread: Slurm takes
@@ -1152,6 +1165,31 @@ void choose_program(const Request& r, Plan& plan) {
        ""});
 }
 
+void choose_time(const System& s, const Request& r, Plan& plan) {
+  plan.time = r.time.value_or(s.default_time);
+  plan.reasons.push_back({"time", format_duration(plan.time),
+                          r.time ? "asked for with --time"
+                                 : "the default; set --time to what the job needs (a shorter "
+                                   "limit often starts sooner)",
+                          ""});
+  if (r.time && plan.time < Duration{5 * 60}) {
+    plan.warnings.push_back(short_time_warning(plan.time));
+  }
+}
+
+// The chosen partition, and what the site says of it.
+void use_partition(const System& s, const NodeType& node, const Partition& p, Plan& plan) {
+  plan.partition = p.name;
+  if (!p.note.empty()) {
+    plan.warnings.push_back(fmt::format("{}: {}", s.name, p.note));
+  }
+  if (p.whole_node && plan.gpus_per_node < node.gpus) {
+    plan.warnings.push_back(fmt::format(
+        "{} gives whole nodes: the job is billed for {} per node and uses {}", plan.partition,
+        plural(node.gpus, "GPU"), plan.gpus_per_node));
+  }
+}
+
 }  // namespace
 
 Expected<Plan> plan_job(const System& s, const Request& r) {
@@ -1177,28 +1215,12 @@ Expected<Plan> plan_job(const System& s, const Request& r) {
   if (auto ok = choose_shape(s, **node, r, plan); !ok) {
     return tl::unexpected(ok.error());
   }
-  plan.time = r.time.value_or(s.default_time);
-  plan.reasons.push_back({"time", format_duration(plan.time),
-                          r.time ? "asked for with --time"
-                                 : "the default; set --time to what the job needs (a shorter "
-                                   "limit often starts sooner)",
-                          ""});
-  if (r.time && plan.time < Duration{5 * 60}) {
-    plan.warnings.push_back(short_time_warning(plan.time));
-  }
+  choose_time(s, r, plan);
   auto partition = choose_partition(s, **node, r, plan);
   if (!partition) {
     return tl::unexpected(partition.error());
   }
-  plan.partition = (*partition)->name;
-  if (!(*partition)->note.empty()) {
-    plan.warnings.push_back(fmt::format("{}: {}", s.name, (*partition)->note));
-  }
-  if ((*partition)->whole_node && plan.gpus_per_node < (*node)->gpus) {
-    plan.warnings.push_back(fmt::format(
-        "{} gives whole nodes: the job is billed for {} per node and uses {}",
-        plan.partition, plural((*node)->gpus, "GPU"), plan.gpus_per_node));
-  }
+  use_partition(s, **node, **partition, plan);
   plan.launcher = choose_launcher(s, r, plan);
   if (auto ok = place_tasks(s, **node, plan); !ok) {
     return tl::unexpected(ok.error());

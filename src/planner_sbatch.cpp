@@ -96,6 +96,60 @@ std::vector<std::string> constraint_features(std::string_view expr) {
   return out;
 }
 
+// The constraint names the site documents, and each feature within them.
+std::vector<std::string> known_features(const System& s) {
+  std::vector<std::string> known;
+  for (const auto& c : s.constraints) {
+    known.push_back(c.name);
+    for (auto& f : constraint_features(c.name)) {
+      if (std::find(known.begin(), known.end(), f) == known.end()) {
+        known.push_back(std::move(f));
+      }
+    }
+  }
+  return known;
+}
+
+// The features of a --constraint, sorted against the catalogue: what the
+// documented ones mean (and the first one's source), and those it lacks.
+struct ConstraintReading {
+  std::vector<std::string> meanings;
+  std::string source;
+  std::vector<std::string> unknown;
+};
+
+Expected<ConstraintReading> read_constraint(const System& s, const std::string& expr,
+                                            const std::vector<std::string>& features,
+                                            const std::vector<std::string>& known) {
+  ConstraintReading out;
+  const auto describe = [&](const std::string& name) {
+    for (const auto& c : s.constraints) {
+      if (c.name == name) {
+        out.meanings.push_back(fmt::format("{}: {}", c.name, c.meaning));
+        out.source = out.source.empty() ? c.source.url : out.source;
+        return true;
+      }
+    }
+    return false;
+  };
+  if (describe(expr)) {
+    return out;
+  }
+  for (const auto& f : features) {
+    if (std::find(known.begin(), known.end(), f) != known.end()) {
+      describe(f);
+    } else if (auto close = closest_match(f, known)) {
+      return fail(ErrorKind::usage,
+                  fmt::format("--constraint: {} documents no feature '{}'; did you mean "
+                              "'{}'? (mlsub show {} lists them)",
+                              s.name, f, *close, s.name));
+    } else {
+      out.unknown.push_back(f);
+    }
+  }
+  return out;
+}
+
 Expected<void> choose_constraint(const System& s, const Request& r, Plan& plan) {
   if (!r.constraint) {
     return {};
@@ -121,59 +175,27 @@ Expected<void> choose_constraint(const System& s, const Request& r, Plan& plan) 
                             ""});
     return {};
   }
-  // The names the site documents, and each feature within them.
-  std::vector<std::string> known;
-  for (const auto& c : s.constraints) {
-    known.push_back(c.name);
-    for (auto& f : constraint_features(c.name)) {
-      if (std::find(known.begin(), known.end(), f) == known.end()) {
-        known.push_back(std::move(f));
-      }
-    }
+  const auto known = known_features(s);
+  auto reading = read_constraint(s, expr, features, known);
+  if (!reading) {
+    return tl::unexpected(reading.error());
   }
-  std::vector<std::string> meanings;
-  std::string source;
-  std::vector<std::string> unknown;
-  const auto describe = [&](const std::string& name) {
-    for (const auto& c : s.constraints) {
-      if (c.name == name) {
-        meanings.push_back(fmt::format("{}: {}", c.name, c.meaning));
-        source = source.empty() ? c.source.url : source;
-        return true;
-      }
-    }
-    return false;
-  };
-  if (!describe(expr)) {
-    for (const auto& f : features) {
-      if (std::find(known.begin(), known.end(), f) == known.end()) {
-        if (auto close = closest_match(f, known)) {
-          return fail(ErrorKind::usage,
-                      fmt::format("--constraint: {} documents no feature '{}'; did you mean "
-                                  "'{}'? (mlsub show {} lists them)",
-                                  s.name, f, *close, s.name));
-        }
-        unknown.push_back(f);
-      } else {
-        describe(f);
-      }
-    }
-  }
-  if (!unknown.empty()) {
+  if (!reading->unknown.empty()) {
     plan.warnings.push_back(fmt::format(
         "{}: the catalogue does not list the feature{} {} (it lists {}); sbatch refuses the job "
         "if the site has no such feature",
-        s.name, unknown.size() == 1 ? "" : "s", fmt::join(unknown, ", "), fmt::join(known, ", ")));
+        s.name, reading->unknown.size() == 1 ? "" : "s", fmt::join(reading->unknown, ", "),
+        fmt::join(known, ", ")));
   }
   std::string why = "asked for with --constraint";
-  if (!meanings.empty()) {
-    why += fmt::format("; {}", fmt::join(meanings, "; "));
+  if (!reading->meanings.empty()) {
+    why += fmt::format("; {}", fmt::join(reading->meanings, "; "));
   }
-  if (!unknown.empty()) {
+  if (!reading->unknown.empty()) {
     why += fmt::format("; not in the catalogue: {} (Slurm checks it when the job is submitted)",
-                       fmt::join(unknown, ", "));
+                       fmt::join(reading->unknown, ", "));
   }
-  plan.reasons.push_back({"constraint", expr, why, source});
+  plan.reasons.push_back({"constraint", expr, why, reading->source});
   return {};
 }
 
@@ -482,60 +504,71 @@ Expected<void> raise_cpus(const System& s, const NodeType& node, const std::stri
   return {};
 }
 
+// One --sbatch KEY[=VALUE], checked: sbatch has the option, mlsub does not
+// plan it, it is given once, and its value fits the option.
+Expected<void> check_pass_through(const std::string& entry, const Request& r,
+                                  std::set<std::string>& seen) {
+  const auto eq = entry.find('=');
+  const std::string key = entry.substr(0, eq);
+  const bool has_value = eq != std::string::npos;
+  const std::string value = has_value ? entry.substr(eq + 1) : std::string();
+  if (key.rfind('-', 0) == 0) {
+    const auto first = key.find_first_not_of('-');
+    const std::string bare = first == std::string::npos ? std::string() : key.substr(first);
+    return fail(ErrorKind::usage,
+                fmt::format("--sbatch {}: write the option without dashes, e.g. --sbatch {}",
+                            shell_quote(entry.substr(0, 60)),
+                            shell_quote((bare + (has_value ? "=" + value : "")).substr(0, 60))));
+  }
+  const auto arg = sbatch_option_arg(key);
+  if (!arg) {
+    return fail(ErrorKind::usage,
+                fmt::format("--sbatch: sbatch has no option {};{} write --sbatch KEY=VALUE "
+                            "with sbatch's long option name (man sbatch)",
+                            shell_quote(key.substr(0, 60)),
+                            did_you_mean(key, sbatch_option_names())));
+  }
+  if (const auto instead = sbatch_option_planned(key); !instead.empty()) {
+    return fail(ErrorKind::usage, fmt::format("--sbatch {}: {}", key, instead));
+  }
+  if (r.requeue_lead_seconds &&
+      std::find(k_requeue_options.begin(), k_requeue_options.end(), key) !=
+          k_requeue_options.end()) {
+    return fail(ErrorKind::usage,
+                fmt::format("--sbatch {}: --requeue-on-timeout sets the signal, requeue and "
+                            "open mode itself; leave one of them out",
+                            key));
+  }
+  if (!seen.insert(key).second) {
+    return fail(ErrorKind::usage, fmt::format("--sbatch {} is given twice; give it once", key));
+  }
+  if (*arg == SbatchArg::none && has_value) {
+    return fail(ErrorKind::usage,
+                fmt::format("--sbatch {}: the option takes no value; write --sbatch {}", key,
+                            key));
+  }
+  if (*arg == SbatchArg::required && (!has_value || value.empty())) {
+    return fail(ErrorKind::usage,
+                fmt::format("--sbatch {}: the option needs a value; write --sbatch {}=VALUE", key,
+                            key));
+  }
+  if (has_value) {
+    return check_value(fmt::format("--sbatch {}", key), value, false);
+  }
+  return {};
+}
+
 Expected<void> choose_pass_through(const System& s, const NodeType& node, const Request& r,
                                    Plan& plan) {
   std::set<std::string> seen;
   for (const auto& entry : r.sbatch) {
+    if (auto ok = check_pass_through(entry, r, seen); !ok) {
+      return ok;
+    }
     const auto eq = entry.find('=');
     const std::string key = entry.substr(0, eq);
     const bool has_value = eq != std::string::npos;
     const std::string value = has_value ? entry.substr(eq + 1) : std::string();
-    if (key.rfind('-', 0) == 0) {
-      const auto first = key.find_first_not_of('-');
-      const std::string bare = first == std::string::npos ? std::string() : key.substr(first);
-      return fail(ErrorKind::usage,
-                  fmt::format("--sbatch {}: write the option without dashes, e.g. --sbatch {}",
-                              shell_quote(entry.substr(0, 60)),
-                              shell_quote((bare + (has_value ? "=" + value : "")).substr(0, 60))));
-    }
-    const auto arg = sbatch_option_arg(key);
-    if (!arg) {
-      return fail(ErrorKind::usage,
-                  fmt::format("--sbatch: sbatch has no option {};{} write --sbatch KEY=VALUE "
-                              "with sbatch's long option name (man sbatch)",
-                              shell_quote(key.substr(0, 60)),
-                              did_you_mean(key, sbatch_option_names())));
-    }
-    if (const auto instead = sbatch_option_planned(key); !instead.empty()) {
-      return fail(ErrorKind::usage, fmt::format("--sbatch {}: {}", key, instead));
-    }
-    if (r.requeue_lead_seconds &&
-        std::find(k_requeue_options.begin(), k_requeue_options.end(), key) !=
-            k_requeue_options.end()) {
-      return fail(ErrorKind::usage,
-                  fmt::format("--sbatch {}: --requeue-on-timeout sets the signal, requeue and "
-                              "open mode itself; leave one of them out",
-                              key));
-    }
-    if (!seen.insert(key).second) {
-      return fail(ErrorKind::usage,
-                  fmt::format("--sbatch {} is given twice; give it once", key));
-    }
-    if (*arg == SbatchArg::none && has_value) {
-      return fail(ErrorKind::usage,
-                  fmt::format("--sbatch {}: the option takes no value; write --sbatch {}", key,
-                              key));
-    }
-    if (*arg == SbatchArg::required && (!has_value || value.empty())) {
-      return fail(ErrorKind::usage,
-                  fmt::format("--sbatch {}: the option needs a value; write --sbatch {}=VALUE",
-                              key, key));
-    }
-    if (has_value) {
-      if (auto ok = check_value(fmt::format("--sbatch {}", key), value, false); !ok) {
-        return ok;
-      }
-    }
     if (key == "mem") {
       if (auto ok = raise_memory(s, node, value, plan); !ok) {
         return ok;

@@ -1,5 +1,7 @@
 #include "mlsub/system_json.hpp"
 
+#include "json_optional.hpp"
+
 #include <nlohmann/json.hpp>
 
 namespace mlsub {
@@ -31,26 +33,6 @@ nlohmann::json fact_sources_json(const FactNotes& f) {
   return out;
 }
 
-template <typename T>
-nlohmann::json optional_json(const std::optional<T>& v) {
-  return v ? nlohmann::json(*v) : nlohmann::json(nullptr);
-}
-
-const char* auto_name(AutoSelect a) {
-  switch (a) {
-    case AutoSelect::always:
-      return "always";
-    case AutoSelect::partial_nodes:
-      return "partial_nodes";
-    case AutoSelect::never:
-      return "never";
-    case AutoSelect::test:
-      return "test";
-  }
-  return "always";
-}
-
-const char* policy_name(MemoryPolicy p) { return p == MemoryPolicy::per_gpu ? "per_gpu" : "site"; }
 
 }  // namespace
 
@@ -102,9 +84,9 @@ nlohmann::json to_json(const System& s) {
          {"max_node_minutes", optional_json(p.max_node_minutes)},
          {"whole_node", p.whole_node},
          {"default", p.is_default},
-         {"memory", p.memory ? nlohmann::json(policy_name(*p.memory)) : nlohmann::json(nullptr)},
+         {"memory", p.memory ? nlohmann::json(name_of(k_memory_policy_names, *p.memory)) : nlohmann::json(nullptr)},
          {"node_types", p.node_types},
-         {"auto", auto_name(p.auto_select)},
+         {"auto", name_of(k_auto_select_names, p.auto_select)},
          {"auto_max_time", p.auto_max_time ? nlohmann::json(format_duration(*p.auto_max_time))
                                            : nlohmann::json(nullptr)},
          {"note", p.note},
@@ -138,7 +120,7 @@ nlohmann::json to_json(const System& s) {
           {"gpu_request", {{"option", s.gpu_request.option},
                            {"format", s.gpu_request.format},
                            {"all_gpus_without_request", s.gpu_request.all_gpus_without_request}}},
-          {"memory", {{"policy", policy_name(s.memory.policy)},
+          {"memory", {{"policy", name_of(k_memory_policy_names, s.memory.policy)},
                       {"per_gpu", s.memory.per_gpu ? nlohmann::json(format_size(*s.memory.per_gpu))
                                                    : nlohmann::json(nullptr)},
                       {"assumed", assumed_json(s.memory.facts)}}},
