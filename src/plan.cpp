@@ -103,10 +103,14 @@ nlohmann::json to_json(const Plan& plan) {
                       ? nlohmann::json{{"interval_seconds", plan.monitor.interval_seconds},
                                        {"sampler", plan.monitor.sampler},
                                        {"command", plan.monitor.command},
+                                       {"query", plan.monitor.query},
+                                       {"probe_fields", plan.monitor.probe_fields},
+                                       {"nvml_energy", plan.monitor.nvml_energy},
                                        {"energy_counter", plan.monitor.energy_counter
                                                               ? nlohmann::json(*plan.monitor.energy_counter)
                                                               : nlohmann::json()},
                                        {"efficiency_tool", plan.monitor.efficiency_tool},
+                                       {"site_tool", plan.monitor.site_tool},
                                        {"gpu_memory_mib", plan.monitor.gpu_memory_mib},
                                        {"cpus_per_gpu", plan.monitor.cpus_per_gpu}}
                       : nlohmann::json()},
