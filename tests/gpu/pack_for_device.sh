@@ -1,5 +1,6 @@
 #!/bin/bash
-# Packs the built mlsub and the shared libraries it needs beyond glibc into
+# Packs the built mlsub (stripped) and any shared libraries it needs beyond
+# glibc (none when it is linked statically, as the default build is) into
 # build/device/ (bin/mlsub, lib/), for a GPU machine that has no network and
 # no Debian packages of ours. Then, with the device tool:
 #   run(carry=["build/device"], command="tests/gpu/real_nvidia_smi.sh")

@@ -6,7 +6,8 @@
 # block reads set by hand, against the real nvidia-smi and NVML: once idle
 # (MLSUB_GPU_IDLE_SECONDS, 60) and once under load (torch matrix products
 # on every GPU with /usr/bin/python3, MLSUB_GPU_LOAD_SECONDS, 60; left out
-# where torch sees no GPU). Then mlsub report reads what the block wrote,
+# where torch sees no GPU; MLSUB_GPU_LOAD_COMMAND runs another load
+# instead). Then mlsub report reads what the block wrote,
 # and the checks below judge it. It keeps, in MLSUB_GPU_OUT ($OUT on the
 # device machine, else build/gpu-check): the tool's own answers
 # (--version, --help-query-gpu, -q -d POWER, an unknown field's error),
@@ -50,7 +51,12 @@ LC_ALL=de_DE.UTF-8 nvidia-smi --query-gpu=timestamp,index,power.draw --format=cs
 monitor_block "$MLSUB" "$interval" >"$out/block.sh" || { echo "FAIL: mlsub plan"; exit 1; }
 echo "== idle, $idle_s s"
 run_block "$out/block.sh" "$out/idle" 1001 "$node" sleep "$idle_s"
-if /usr/bin/python3 -c 'import torch, sys; sys.exit(0 if torch.cuda.is_available() else 1)' 2>/dev/null; then
+if [ -n "${MLSUB_GPU_LOAD_COMMAND:-}" ]; then  # another load, e.g. a CUDA program: word-split
+  echo "== load ($MLSUB_GPU_LOAD_COMMAND)"
+  # shellcheck disable=SC2086
+  run_block "$out/block.sh" "$out/load" 1002 "$node" $MLSUB_GPU_LOAD_COMMAND
+  echo "load exit code $?" >"$out/load-exit.txt"
+elif /usr/bin/python3 -c 'import torch, sys; sys.exit(0 if torch.cuda.is_available() else 1)' 2>/dev/null; then
   echo "== load, $load_s s"
   run_block "$out/block.sh" "$out/load" 1002 "$node" /usr/bin/python3 "$src/tests/gpu/matmul_load.py" "$load_s"
   echo "load exit code $?" >"$out/load-exit.txt"
