@@ -105,7 +105,8 @@ void fields(Io& io, Environment& v) {
 
 template <class Io>
 void fields(Io& io, MonitoringRule& v) {
-  io(v.energy_counter, v.efficiency_tool, v.why, v.source, v.facts);
+  io(v.energy_counter, v.efficiency_tool, v.site_tool, v.none_documented, v.why, v.source,
+     v.facts);
 }
 
 template <class Io>
@@ -127,7 +128,7 @@ static_assert(sizeof(SourceRef) == 64 && sizeof(FactNote) == 128 && sizeof(FactN
                   sizeof(MemoryRule) == 144 && sizeof(LaunchRule) == 352 &&
                   sizeof(ContainerRule) == 312 && sizeof(DeprecatedModule) == 64 &&
                   sizeof(UenvRule) == 216 && sizeof(Environment) == 976 &&
-                  sizeof(MonitoringRule) == 192 && sizeof(System) == 2504,
+                  sizeof(MonitoringRule) == 232 && sizeof(System) == 2544,
               "a catalogue struct changed: bring its fields() list up to date, then the sizes");
 #endif
 

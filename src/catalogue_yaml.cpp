@@ -411,6 +411,17 @@ std::optional<MonitoringRule> read_monitoring(MapReader& top) {
               fmt::format("must name the job as {{job}}, e.g. 'seff {{job}}', got '{}'",
                           out.efficiency_tool));
   }
+  out.site_tool = r.text("site_tool", false).value_or("");
+  out.none_documented = r.boolean("none_documented").value_or(false);
+  const bool any_tool =
+      out.energy_counter || !out.efficiency_tool.empty() || !out.site_tool.empty();
+  if (out.none_documented && any_tool) {
+    r.problem("none_documented", "is true, but the block also names a tool; drop one");
+  } else if (!out.none_documented && !any_tool) {
+    r.problem("none_documented",
+              "missing: name the site's tool (energy_counter, efficiency_tool or site_tool), or "
+              "say none_documented: true with the page that shows it documents none");
+  }
   out.why = r.text("why", false).value_or("");
   out.source = read_source(r);
   out.facts = read_facts(r, "monitoring.");

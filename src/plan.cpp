@@ -147,8 +147,12 @@ nlohmann::json monitor_json(const Monitor& m) {
   return {{"interval_seconds", m.interval_seconds},
           {"sampler", m.sampler},
           {"command", m.command},
+          {"query", m.query},
+          {"probe_fields", m.probe_fields},
+          {"nvml_energy", m.nvml_energy},
           {"energy_counter", optional_json(m.energy_counter)},
           {"efficiency_tool", m.efficiency_tool},
+          {"site_tool", m.site_tool},
           {"gpu_memory_mib", m.gpu_memory_mib},
           {"cpus_per_gpu", m.cpus_per_gpu}};
 }

@@ -1116,10 +1116,14 @@ void choose_monitor(const System& s, const NodeType& node, const Request& r, Pla
     m.command = {"rocm-smi", "--showuse", "--showpower", "--showmeminfo", "vram", "--csv"};
     m.loop = true;
   } else {
+    // power.draw is a 1 s average from Ampere on, instantaneous before;
+    // power.draw.average (newer drivers) is the averaged reading where the
+    // GPU has one. NVML's energy counter has no --query-gpu field.
     m.sampler = "nvidia-smi";
-    m.command = {"nvidia-smi",
-                 "--query-gpu=timestamp,index,utilization.gpu,memory.used,memory.total,power.draw",
-                 "--format=csv", "-l", interval};
+    m.command = {"nvidia-smi", "--format=csv", "-l", interval};
+    m.query = "timestamp,index,utilization.gpu,memory.used,memory.total,power.draw";
+    m.probe_fields = {"power.draw.average"};
+    m.nvml_energy = !(s.monitoring && s.monitoring->energy_counter);
   }
   std::string why = fmt::format(
       "{} every {} s on each node, into the job folder, for mlsub report (--no-monitor: off)",
@@ -1127,9 +1131,13 @@ void choose_monitor(const System& s, const NodeType& node, const Request& r, Pla
   if (s.monitoring) {
     m.energy_counter = s.monitoring->energy_counter;
     m.efficiency_tool = s.monitoring->efficiency_tool;
+    m.site_tool = s.monitoring->site_tool;
     if (m.energy_counter) {
       why += fmt::format("; energy from {} --save/--diff", *m.energy_counter);
     }
+  }
+  if (m.nvml_energy) {
+    why += "; energy from the GPUs' own counters (NVML) at the start and the end";
   }
   plan.reasons.push_back({"monitor", fmt::format("{} every {} s", m.sampler, interval), why,
                           s.monitoring ? s.monitoring->source.url : ""});

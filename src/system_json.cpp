@@ -136,7 +136,9 @@ nlohmann::json to_json(const System& s) {
                                                 : std::optional<std::string>())},
           {"monitoring",
            s.monitoring ? nlohmann::json{{"energy_counter", optional_json(s.monitoring->energy_counter)},
-                                         {"efficiency_tool", s.monitoring->efficiency_tool}}
+                                         {"efficiency_tool", s.monitoring->efficiency_tool},
+                                         {"site_tool", s.monitoring->site_tool},
+                                         {"none_documented", s.monitoring->none_documented}}
                         : nlohmann::json(nullptr)},
           {"node_types", nodes},
           {"partitions", partitions},

@@ -260,12 +260,17 @@ struct Environment {
   FactNotes facts;
 };
 
-/// What the site offers for looking at a job after it ran: its own energy
-/// counter tool (LUMI's gpu-energy) and the efficiency command its guide
-/// documents (`seff {job}`). The GPU sampler follows from the GPU vendor.
+/// What the site documents for checking a job's GPU use: its own energy
+/// counter tool (LUMI's gpu-energy), the efficiency command its guide
+/// documents (`seff {job}`), a tool that wraps the program inside the job
+/// (Alps' jobreport: `site_tool`, how to use it), or nothing
+/// (`none_documented`, with the page that says so). The GPU sampler follows
+/// from the GPU vendor.
 struct MonitoringRule {
   std::optional<std::string> energy_counter;  // run as TOOL --save / TOOL --diff
   std::string efficiency_tool;                // "{job}" is the job id; "" for none
+  std::string site_tool;                      // how to run the site's in-job tool; "" for none
+  bool none_documented = false;               // the site documents no tool (why: what it does say)
   std::string why;
   SourceRef source;
   FactNotes facts;

@@ -40,6 +40,10 @@ class JobFolder {
   std::filesystem::path energy(std::string_view job_id) const {
     return m_dir / ("energy-" + std::string(job_id) + ".txt");
   }
+  /// energy-JOBID-NODE.csv: one node's NVML energy counters, start and end.
+  std::filesystem::path energy_counters(std::string_view job_id, std::string_view node) const {
+    return m_dir / ("energy-" + std::string(job_id) + "-" + std::string(node) + ".csv");
+  }
 
   /// gpu-JOBID-NODE.csv: one node's GPU samples.
   static std::string samples_name(std::string_view job_id, std::string_view node);

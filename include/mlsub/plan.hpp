@@ -49,8 +49,14 @@ struct Monitor {
   std::string sampler;               // nvidia-smi or rocm-smi
   std::vector<std::string> command;  // the sampler's words
   bool loop = false;                 // the script repeats `command` (rocm-smi has no loop flag)
+  // nvidia-smi: --query-gpu=query, plus each probe field that the driver's
+  // --help-query-gpu lists (an unknown field fails the whole query).
+  std::string query;
+  std::vector<std::string> probe_fields;
+  bool nvml_energy = false;  // read NVML's energy counters at the start and the end
   std::optional<std::string> energy_counter;  // TOOL --save before, TOOL --diff after
   std::string efficiency_tool;                // "seff {job}", for report's advice
+  std::string site_tool;                      // the site's in-job tool, for report's advice
   long long gpu_memory_mib = 0;               // one GPU's memory, for report's advice
   int cpus_per_gpu = 0;                       // the site's rule, for report's advice
 };

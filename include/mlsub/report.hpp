@@ -7,7 +7,9 @@
 // files through the journal and its folder is job_samples.cpp.
 
 #include <filesystem>
+#include <map>
 #include <memory>
+#include <optional>
 #include <utility>
 #include <string>
 #include <string_view>
@@ -26,6 +28,7 @@ struct GpuSample {
   double memory_used_mib = 0;
   double memory_total_mib = 0;
   double power_w = 0;
+  const std::string* power_field = nullptr;  // the column power_w came from; null: none
 };
 
 /// A percentage as the report prints it (a whole number). Every rule that
@@ -66,9 +69,17 @@ struct GpuStats {
   double peak_utilization = 0;
   double peak_memory_mib = 0;
   double memory_total_mib = 0;   // as the tool reports it; 0 if it does not
-  double energy_wh = 0;          // power integrated over time (trapezoids)
+  double energy_wh = 0;          // the counter's where read, else integrated_energy_wh
+  double integrated_energy_wh = 0;  // power integrated over time (trapezoids)
+  std::optional<double> counter_energy_wh;  // the GPU's own counter, end minus start
+  std::string power_field;       // the power column integrated ("power.draw.average", ...)
   double mean_power_w = 0;       // mean of the readings
   bool has_power = false;        // the tool gave any power reading
+  bool has_energy() const { return has_power || counter_energy_wh.has_value(); }
+  /// "counter", power_field (power integrated), or "" (no energy).
+  std::string energy_method() const {
+    return counter_energy_wh ? "counter" : has_power ? power_field : "";
+  }
   UtilizationSeries series;      // for the pictures
 };
 
@@ -96,6 +107,7 @@ class GpuAccumulator {
   GpuSample m_last;
   double m_util_sum = 0, m_power_sum = 0;
   long m_util_n = 0, m_power_n = 0;
+  std::vector<std::pair<std::string, long>> m_power_fields;  // column -> readings
   std::vector<Steps> m_steps;
 };
 
@@ -128,6 +140,13 @@ class SamplesParser {
 /// The samples in `text` (a whole file in memory).
 Expected<NodeSamples> parse_samples(std::string_view text, const std::string& node);
 
+/// The GPUs' own energy counters as the job script's NVML reader writes
+/// them (energy-JOBID-NODE.csv: `time, index, energy.total [mJ], phase`,
+/// a start and an end line per GPU, repeated when a requeued job runs
+/// again): per GPU index, the sum of end minus start, in Wh. A start
+/// without its end (a job killed before the trap ran) counts nothing.
+std::map<int, double> parse_energy_counters(std::string_view text);
+
 /// The samples file at `path`, streamed (memory does not grow with it).
 Expected<NodeSamples> read_samples_file(const std::filesystem::path& path, const std::string& node);
 
@@ -143,6 +162,7 @@ struct ReportContext {
   int cpus_per_gpu = 0;          // the site's rule; 0 unknown
   int cpus_per_task = 0;
   std::string efficiency_tool;   // "seff {job}"; "" none
+  std::string site_tool;         // how to run the site's in-job tool; "" none
 };
 
 struct JobStats {
@@ -150,6 +170,10 @@ struct JobStats {
   int nodes = 0;
   double gpu_hours = 0;
   double energy_wh = 0;
+  double integrated_energy_wh = 0;  // power integrated, over the GPUs that had power readings
+  double counter_energy_wh = 0;     // over the GPUs whose counters were read
+  int counter_gpus = 0;             // GPUs whose counters were read
+  int power_gpus = 0;               // GPUs with power readings
   double mean_utilization = 0;  // mean over GPUs
   std::string verdict;          // good (80 % or more), fair (50 % or more), poor; of the shown mean
 };

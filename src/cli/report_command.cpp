@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 #include <langinfo.h>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
@@ -80,6 +81,67 @@ std::vector<std::string> flag_words(const GpuFlags& f) {
   return out;
 }
 
+// "counter": every GPU's energy is its own counter's; "integrated": none
+// is; "mixed"; "none": neither counters nor power readings.
+std::string energy_method(const JobStats& j) {
+  if (j.counter_gpus == 0) {
+    return j.power_gpus > 0 ? "integrated" : "none";
+  }
+  return j.counter_gpus == j.gpus ? "counter" : "mixed";
+}
+
+// How far the integrated power is from the counters, over the GPUs that
+// have both (null unless every GPU with a counter also had power).
+nlohmann::json difference_percent(const JobStats& j) {
+  if (j.counter_gpus == 0 || j.counter_gpus != j.power_gpus || j.counter_energy_wh <= 0) {
+    return nullptr;
+  }
+  return 100 * (j.integrated_energy_wh - j.counter_energy_wh) / j.counter_energy_wh;
+}
+
+// The power columns the GPUs' energy was integrated from, the most used
+// first ("power.draw.average, else power.draw" where an A100 had no average).
+std::string power_field_of(const std::vector<GpuStats>& gpus) {
+  std::map<std::string, int> count;
+  for (const auto& g : gpus) {
+    if (g.has_power && !g.power_field.empty()) {
+      ++count[g.power_field];
+    }
+  }
+  std::vector<std::pair<std::string, int>> fields(count.begin(), count.end());
+  std::sort(fields.begin(), fields.end(), [](const auto& a, const auto& b) {
+    return a.second != b.second ? a.second > b.second : a.first > b.first;
+  });
+  std::vector<std::string> names;
+  for (const auto& f : fields) {
+    names.push_back(f.first);
+  }
+  return names.empty() ? "power" : fmt::format("{}", fmt::join(names, ", else "));
+}
+
+// Which energy the report shows, and the other one where both are there.
+std::string energy_sentence(const JobStats& j, const std::vector<GpuStats>& gpus) {
+  const std::string field = power_field_of(gpus);
+  const std::string method = energy_method(j);
+  if (method == "counter") {
+    const auto diff = difference_percent(j);
+    return fmt::format("Energy is the GPUs' own counters (NVML), read at the start and the end{}",
+                       diff.is_null() ? std::string()
+                                      : fmt::format("; {} integrated over the samples gives "
+                                                    "{:.1f} Wh ({:+.0f} %)",
+                                                    field, j.integrated_energy_wh,
+                                                    diff.get<double>()));
+  }
+  if (method == "mixed") {
+    return fmt::format("Energy is the GPUs' own counters (NVML) for {} of {} GPUs, {} integrated "
+                       "over the samples for the rest (\"-\": neither)",
+                       j.counter_gpus, j.gpus, field);
+  }
+  return fmt::format("Energy is {} integrated over the samples (\"-\": the tool gave no power "
+                     "reading)",
+                     field);
+}
+
 nlohmann::json to_json(const GpuStats& g) {
   const auto if_power = [&g](double v) { return g.has_power ? nlohmann::json(v) : nlohmann::json(); };
   return {{"node", g.node},
@@ -90,7 +152,11 @@ nlohmann::json to_json(const GpuStats& g) {
           {"peak_utilization", g.peak_utilization},
           {"peak_memory_mib", g.peak_memory_mib},
           {"memory_total_mib", g.memory_total_mib},
-          {"energy_wh", if_power(g.energy_wh)},
+          {"energy_wh", g.has_energy() ? nlohmann::json(g.energy_wh) : nlohmann::json()},
+          {"energy_method", g.has_energy() ? nlohmann::json(g.energy_method()) : nlohmann::json()},
+          {"energy_counter_wh", g.counter_energy_wh ? nlohmann::json(*g.counter_energy_wh)
+                                                    : nlohmann::json()},
+          {"energy_integrated_wh", if_power(g.integrated_energy_wh)},
           {"mean_power_w", if_power(g.mean_power_w)},
           {"stands_out", flag_words(gpu_flags(g))}};
 }
@@ -106,6 +172,13 @@ void print_json(const JobReport& r) {
               {"nodes", r.job.nodes},
               {"gpu_hours", r.job.gpu_hours},
               {"energy_wh", r.job.energy_wh},
+              {"energy_method", energy_method(r.job)},
+              {"energy_counter_wh", r.job.counter_gpus > 0 ? nlohmann::json(r.job.counter_energy_wh)
+                                                           : nlohmann::json()},
+              {"energy_integrated_wh", r.job.power_gpus > 0
+                                           ? nlohmann::json(r.job.integrated_energy_wh)
+                                           : nlohmann::json()},
+              {"energy_difference_percent", difference_percent(r.job)},
               {"mean_utilization", r.job.mean_utilization},
               {"verdict", r.job.verdict}};
   j["advice"] = nlohmann::json::array();
@@ -145,7 +218,7 @@ void print_gpu_table(const std::vector<const GpuStats*>& gpus, bool ascii, bool 
         g->node, std::to_string(g->index), fmt::format("{} %", shown_percent(g->mean_utilization)),
         fmt::format("{} %", shown_percent(g->peak_utilization)),
         memory_cell(g->peak_memory_mib, g->memory_total_mib),
-        g->has_power ? fmt::format("{:.1f}", g->energy_wh) : "-",
+        g->has_energy() ? fmt::format("{:.1f}", g->energy_wh) : "-",
         g->has_power ? fmt::format("{:.0f}", g->mean_power_w) : "-"};
     if (why) {
       row.push_back(fmt::format("{}", fmt::join(flag_words(gpu_flags(*g)), ", ")));
@@ -228,8 +301,7 @@ void print_summary(const JobReport& r) {
   fmt::print("Job: {}{}, {:.2f} GPU-hours, {:.1f} Wh, mean utilisation {} %: {}\n",
              plural(r.job.gpus, "GPU"), r.job.nodes > 1 ? fmt::format(" on {} nodes", r.job.nodes) : "",
              r.job.gpu_hours, r.job.energy_wh, shown_percent(r.job.mean_utilization), r.job.verdict);
-  fmt::print("Energy is power integrated over the samples (\"-\": the tool gave no power "
-             "reading){}.\n",
+  fmt::print("{}{}.\n", energy_sentence(r.job, r.gpus),
              r.energy_counter_text.empty() ? "" : "; the GPUs' own counters said");
   std::istringstream lines(r.energy_counter_text);
   std::size_t n = 0;

@@ -163,6 +163,12 @@ void print_system(const System& s) {
       tools += fmt::format("{}after the job: {}", tools.empty() ? "" : "; ",
                            s.monitoring->efficiency_tool);
     }
+    if (!s.monitoring->site_tool.empty()) {
+      tools += fmt::format("{}in the job: {}", tools.empty() ? "" : "; ", s.monitoring->site_tool);
+    }
+    if (s.monitoring->none_documented) {
+      tools = fmt::format("no site tool documented: {}", s.monitoring->why);
+    }
     fmt::print("  monitoring:  {}\n", tools);
   }
   for (const auto& n : s.node_types) {

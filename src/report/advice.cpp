@@ -73,6 +73,11 @@ std::vector<Advice> advise(const std::vector<GpuStats>& gpus, const JobStats& jo
     out.push_back({fmt::format("compare with the site's own view: {}", tool),
                    "the site documents it for checking jobs"});
   }
+  if (!c.site_tool.empty()) {
+    out.push_back({fmt::format("for the site's own report, run the program under its tool: {}",
+                               c.site_tool),
+                   "the site documents it for checking a job's GPU use"});
+  }
   return out;
 }
 

@@ -140,18 +140,27 @@ ReportContext context_from_plan(const JobFolder& folder, const std::string& job_
     c.gpu_memory_mib = m->value("gpu_memory_mib", 0LL);
     c.cpus_per_gpu = m->value("cpus_per_gpu", 0);
     c.efficiency_tool = m->value("efficiency_tool", "");
+    c.site_tool = m->value("site_tool", "");
   }
   return c;
 }
 
-Expected<void> read_samples(const SampleFiles& files, JobReport& report) {
+// Each node's samples, and its GPUs' own energy counters where the script
+// read them (energy-JOBID-NODE.csv): then the counter's energy is the GPU's.
+Expected<void> read_samples(const SampleFiles& files, const JobFolder& folder, JobReport& report) {
   for (const auto& [path, node] : files) {
     auto parsed = read_samples_file(path, node);
     if (!parsed) {
       return tl::unexpected(parsed.error());
     }
     report.skipped_lines += parsed->skipped_lines;
+    const auto text = read_file(folder.energy_counters(report.job_id, node));
+    const auto counters = text ? parse_energy_counters(*text) : std::map<int, double>();
     for (auto& gpu : parsed->gpus) {
+      if (const auto it = counters.find(gpu.index); it != counters.end()) {
+        gpu.counter_energy_wh = it->second;
+        gpu.energy_wh = it->second;
+      }
       report.gpus.push_back(std::move(gpu));
     }
   }
@@ -174,7 +183,7 @@ Expected<JobReport> build_report(const std::string& target, const Journal& journ
   report.folder = where->folder;
   const JobFolder folder(where->folder);
   report.context = context_from_plan(folder, report.job_id);
-  if (auto ok = read_samples(job->second, report); !ok) {
+  if (auto ok = read_samples(job->second, folder, report); !ok) {
     return tl::unexpected(ok.error());
   }
   report.job = job_stats(report.gpus);

@@ -31,6 +31,7 @@ namespace mlsub {
 namespace {
 
 constexpr double k_nan = std::numeric_limits<double>::quiet_NaN();
+const std::string k_power_average = "power.draw.average";
 
 std::string_view trim(std::string_view s) {
   const auto first = s.find_first_not_of(" \t\r");
@@ -96,6 +97,8 @@ struct Columns {
   int mem_used = -1;
   int mem_total = -1;
   int power = -1;
+  int power_average = -1;  // nvidia-smi's power.draw.average, preferred where it has a value
+  std::string power_name;  // the power column's name, for the report
   std::size_t count = 0;
 };
 
@@ -119,6 +122,8 @@ std::optional<Columns> nvidia_columns(const std::vector<std::string_view>& cells
   c.mem_used = find_column(names, [](std::string_view n) { return n == "memory.used"; });
   c.mem_total = find_column(names, [](std::string_view n) { return n == "memory.total"; });
   c.power = find_column(names, [](std::string_view n) { return n == "power.draw"; });
+  c.power_average = find_column(names, [](std::string_view n) { return n == "power.draw.average"; });
+  c.power_name = "power.draw";
   return c;
 }
 
@@ -135,6 +140,13 @@ std::optional<Columns> rocm_columns(const std::vector<std::string_view>& cells) 
   c.mem_used = find_column(cells, [](std::string_view n) { return contains(n, "VRAM Total Used Memory (B)"); });
   c.mem_total = find_column(cells, [](std::string_view n) { return n == "VRAM Total Memory (B)"; });
   c.power = find_column(cells, [](std::string_view n) { return contains(n, "Power (W)"); });
+  if (c.power >= 0) {
+    std::string_view name = cells[static_cast<std::size_t>(c.power)];
+    if (const auto unit = name.rfind(" (W)"); unit != std::string_view::npos) {
+      name = name.substr(0, unit);  // "Average Graphics Package Power (W)" -> "... Power"
+    }
+    c.power_name = std::string(name);
+  }
   return c;
 }
 
@@ -185,6 +197,11 @@ std::optional<std::pair<int, GpuSample>> read_sample(const std::vector<std::stri
     s.memory_total_mib /= 1048576.0;
   }
   s.power_w = cell(cells, cols.power);
+  s.power_field = &cols.power_name;
+  if (const double average = cell(cells, cols.power_average); !std::isnan(average)) {
+    s.power_w = average;
+    s.power_field = &k_power_average;
+  }
   return std::make_pair(index, s);
 }
 
@@ -278,6 +295,41 @@ Expected<NodeSamples> read_samples_file(const std::filesystem::path& path, const
     return fail(ErrorKind::io, fmt::format("{}: {}", path.string(), samples.error().message));
   }
   return samples;
+}
+
+std::map<int, double> parse_energy_counters(std::string_view text) {
+  std::map<int, double> joules;
+  std::map<int, double> started;  // GPU index -> the counter at the last start, mJ
+  std::size_t start = 0;
+  while (start < text.size()) {
+    const auto newline = text.find('\n', start);
+    if (newline == std::string_view::npos) {
+      break;  // a last line without its newline was cut short
+    }
+    const auto cells = split_csv(text.substr(start, newline - start));
+    start = newline + 1;
+    if (cells.size() != 4) {
+      continue;
+    }
+    const int index = gpu_index(cells[1]);
+    const double mj = number(cells[2]);
+    if (index < 0 || std::isnan(mj)) {
+      continue;  // the header, or garbage
+    }
+    if (cells[3] == "start") {
+      started[index] = mj;
+    } else if (const auto it = started.find(index); cells[3] == "end" && it != started.end()) {
+      if (mj >= it->second) {  // a driver reload resets the counter: that span is lost
+        joules[index] += (mj - it->second) / 1000.0;
+      }
+      started.erase(it);
+    }
+  }
+  std::map<int, double> wh;
+  for (const auto& [index, j] : joules) {
+    wh[index] = j / 3600.0;
+  }
+  return wh;
 }
 
 }  // namespace mlsub

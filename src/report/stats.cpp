@@ -93,8 +93,18 @@ void GpuAccumulator::add(const GpuSample& s) {
   if (!std::isnan(s.power_w)) {
     m_power_sum += s.power_w;
     ++m_power_n;
+    if (s.power_field != nullptr) {
+      auto it = std::find_if(m_power_fields.begin(), m_power_fields.end(),
+                             [&s](const auto& f) { return f.first == *s.power_field; });
+      if (it == m_power_fields.end()) {
+        m_power_fields.emplace_back(*s.power_field, 0);
+        it = m_power_fields.end() - 1;
+      }
+      ++it->second;
+    }
   }
   m_last = s;
+  m_last.power_field = nullptr;  // it points into the parser's header
 }
 
 GpuStats GpuAccumulator::finish() const {
@@ -125,7 +135,16 @@ GpuStats GpuAccumulator::finish() const {
       joules += b.joules;
     }
   }
-  st.energy_wh = joules / 3600.0;
+  st.energy_wh = st.integrated_energy_wh = joules / 3600.0;
+  // The power column of most readings (power.draw.average where the driver
+  // gave one, else power.draw).
+  long most = 0;
+  for (const auto& [field, n] : m_power_fields) {
+    if (n > most) {
+      most = n;
+      st.power_field = field;
+    }
+  }
   return st;
 }
 
@@ -139,6 +158,14 @@ JobStats job_stats(const std::vector<GpuStats>& gpus) {
   for (const auto& g : gpus) {
     j.gpu_hours += g.seconds / 3600.0;
     j.energy_wh += g.energy_wh;
+    if (g.has_power) {
+      j.integrated_energy_wh += g.integrated_energy_wh;
+      ++j.power_gpus;
+    }
+    if (g.counter_energy_wh) {
+      j.counter_energy_wh += *g.counter_energy_wh;
+      ++j.counter_gpus;
+    }
     util += g.mean_utilization;
     if (node == nullptr || *node != g.node) {
       ++j.nodes;
@@ -175,7 +202,7 @@ std::vector<NodeSummary> node_summaries(const std::vector<GpuStats>& gpus) {
     n.peak_memory_mib = std::max(n.peak_memory_mib, g.peak_memory_mib);
     n.memory_total_mib = std::max(n.memory_total_mib, g.memory_total_mib);
     n.energy_wh += g.energy_wh;
-    n.has_power = n.has_power || g.has_power;
+    n.has_power = n.has_power || g.has_energy();
     // The node's series: its GPUs' series added up (they sample together).
     const auto values = g.series.values();
     if (n.gpus == 1) {

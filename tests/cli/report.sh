@@ -29,6 +29,34 @@ assert any("one process per GPU" in a["what"] for a in j["advice"]), j["advice"]
 assert any("larger batch" in a["what"] for a in j["advice"]), j["advice"]
 PY
 
+# NVML's energy counters and power.draw.average (nvidia-counter: see the
+# fixtures' README): the counters' energy, the integrated power beside it.
+run report "$fx/nvidia-counter" --ascii
+expect_rc 0
+expect_stdout_has "Job: 2 GPU(s), 0.07 GPU-hours, 20.2 Wh, mean utilisation 73 %: fair"
+expect_stdout_has "Energy is the GPUs' own counters (NVML), read at the start and the end; power.draw.average, else power.draw integrated over the samples gives 20.0 Wh (-1 %)."
+expect_stdout_lacks "site's"
+run report "$fx/nvidia-counter" --json
+expect_rc 0
+/usr/bin/python3 - "$out" <<'PY' && ok || bad "JSON energy"
+import json, sys
+j = json.load(open(sys.argv[1]))["job"]
+assert j["energy_method"] == "counter", j
+assert abs(j["energy_counter_wh"] - 600 * 121 / 3600) < 1e-9 and abs(j["energy_integrated_wh"] - 20) < 1e-9, j
+assert abs(j["energy_difference_percent"] - 100 * (20 - 600 * 121 / 3600) / (600 * 121 / 3600)) < 1e-9, j
+PY
+# Without the counters file: power integrated, and the JSON says so.
+mkdir -p "$work/nocounter"
+cp "$fx/nvidia-counter/gpu-4343-gpu01.csv" "$work/nocounter/"
+run report "$work/nocounter" --json
+expect_rc 0
+/usr/bin/python3 - "$out" <<'PY' && ok || bad "JSON without counters"
+import json, sys
+j = json.load(open(sys.argv[1]))
+assert j["job"]["energy_method"] == "integrated" and j["job"]["energy_counter_wh"] is None, j["job"]
+assert [g["energy_method"] for g in j["gpus"]] == ["power.draw.average", "power.draw"], j["gpus"]
+PY
+
 # By job id through the journal.
 printf '{"job_id":"4242","folder":"%s"}\n' "$fx/nvidia" >"$MLSUB_JOURNAL"
 run report 4242 --ascii

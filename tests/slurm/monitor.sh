@@ -14,11 +14,17 @@ lumi=$lab/lumi/slurm.conf
 
 # nvidia-smi --query-gpu=... --format=csv -l N: the header, then one line
 # per GPU every N seconds, each line one write (as the real tool flushes).
+# --help-query-gpu lists the fields of a driver without power.draw.average
+# (tests/cli/monitor_block.sh has one with it), so the script's probe
+# leaves it out. No NVML here: the script's energy reader writes nothing.
 cat >bin/nvidia-smi <<'SH'
 #!/bin/bash
 interval=1
 while [ $# -gt 0 ]; do
-  case $1 in -l) interval=$2; shift ;; esac
+  case $1 in
+    -l) interval=$2; shift ;;
+    --help-query-gpu) printf '"%s"\n\n' timestamp index utilization.gpu memory.used memory.total power.draw; exit 0 ;;
+  esac
   shift
 done
 echo "timestamp, index, utilization.gpu [%], memory.used [MiB], memory.total [MiB], power.draw [W]"
@@ -156,6 +162,31 @@ last_command="states"
 [ "$(state_of "$puhti" "$timeout_job")" = TIMEOUT ] && ok || bad "job $timeout_job: $(state_of "$puhti" "$timeout_job")"
 sleep 1
 sampler_gone
+
+# A 2-node NVIDIA job with a stand-in NVML library (Debian has none;
+# tests/fixtures/monitor/standin) on LD_LIBRARY_PATH, which sbatch passes
+# on: each node's counters are read at the start and the end through
+# srun --overlap, and the report takes them.
+if command -v cc >/dev/null; then
+  mkdir -p nvml
+  cc -shared -fPIC -o nvml/libnvidia-ml.so.1 "$MLSUB_SOURCE_DIR/tests/fixtures/monitor/standin/libnvidia-ml.c"
+  nv_job=$(LD_LIBRARY_PATH=$work/nvml submit "$puhti" --system puhti --nodes 2 --gpus-per-node 2 "${acct_m[@]}" \
+    --dir "$work/jobs" --job-name nv2 --monitor-interval 1 ./work.sh -- 3 0)
+  wait_done "$puhti" "$nv_job" 90 || bad "the 2-node NVIDIA job did not end"
+  nv_folder=$(folder_of nv2)
+  last_command="2-node NVIDIA job $nv_job"
+  n=$(ls "$nv_folder"/energy-"$nv_job"-*.csv 2>/dev/null | wc -l)
+  [ "$n" -eq 2 ] && ok || bad "$n energy counter files in $nv_folder, expected 2: $(cat "$nv_folder"/monitor-*.log)"
+  for f in "$nv_folder"/energy-"$nv_job"-*.csv; do
+    [ "$(grep -c ', start$' "$f")" -eq 2 ] && [ "$(grep -c ', end$' "$f")" -eq 2 ] && ok || bad "$f: $(cat "$f")"
+  done
+  run report "$nv_folder" --json
+  expect_rc 0; expect_stdout_has '"energy_method": "counter"'
+fi
+
+# No NVML for the other jobs: no energy counters file.
+last_command="energy counters"
+[ -z "$(ls "$(folder_of ok)"/energy-*.csv 2>/dev/null)" ] && ok || bad "an energy counters file without NVML"
 
 # Nothing outside the job folders.
 last_command="working directory"

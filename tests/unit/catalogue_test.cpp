@@ -156,6 +156,26 @@ TEST_CASE("the built-in catalogue loads completely") {
                                           "lumi", "mahti", "puhti", "roihu"});
 }
 
+// Every live system says what its site documents for checking a job's GPU
+// use (a tool, or none_documented with the page), so mlsub report's advice
+// never silently leaves a site out (docs/catalogue.md, monitoring).
+TEST_CASE("every live system has a monitoring block") {
+  const Catalogue catalogue({MLSUB_SOURCE_DIR "/systems"});
+  const auto all = catalogue.load_all();
+  REQUIRE(all);
+  for (const auto& s : *all) {
+    INFO(s.name);
+    if (s.retired) {
+      continue;
+    }
+    REQUIRE(s.monitoring.has_value());
+    CHECK_FALSE(s.monitoring->source.url.empty());
+    CHECK(s.monitoring->none_documented ==
+          (!s.monitoring->energy_counter && s.monitoring->efficiency_tool.empty() &&
+           s.monitoring->site_tool.empty()));
+  }
+}
+
 // The catalogue compiled into the binary (catalogue_pack.hpp) must be the
 // files as they are, parsed: same text, same System, every field.
 TEST_CASE("the packed built-in catalogue is the systems/ files, parsed") {

@@ -62,6 +62,46 @@ TEST_CASE("nvidia-smi CSV: known means, peaks and energy", "[monitor]") {
   CHECK(job.verdict == "poor");
 }
 
+TEST_CASE("power.draw.average is integrated where it has a value, power.draw elsewhere",
+          "[monitor]") {
+  auto parsed = parse_samples(fixture("nvidia-counter/gpu-4343-gpu01.csv"), "gpu01");
+  REQUIRE(parsed);
+  REQUIRE(parsed->gpus.size() == 2);
+  const auto gpus = stats_of(*parsed);
+  // GPU 0: power.draw.average 400 W, power.draw 410 W: the average is used.
+  CHECK(gpus[0].integrated_energy_wh == Approx(400.0 * 120 / 3600));
+  CHECK(gpus[0].power_field == "power.draw.average");
+  CHECK(gpus[0].energy_method() == "power.draw.average");
+  // GPU 1: power.draw.average [N/A] (as on an A100): power.draw, 200 W.
+  CHECK(gpus[1].integrated_energy_wh == Approx(200.0 * 120 / 3600));
+  CHECK(gpus[1].power_field == "power.draw");
+  CHECK_FALSE(gpus[0].counter_energy_wh.has_value());
+  // The older format, without the column: power.draw.
+  auto old = parse_samples(fixture("nvidia/gpu-4242-gpu01.csv"), "gpu01");
+  REQUIRE(old);
+  CHECK(old->gpus[0].energy_method() == "power.draw");
+}
+
+TEST_CASE("NVML energy counters: end minus start per GPU; a start without an end counts nothing",
+          "[monitor]") {
+  const auto wh = parse_energy_counters(fixture("nvidia-counter/energy-4343-gpu01.csv"));
+  REQUIRE(wh.size() == 2);
+  CHECK(wh.at(0) == Approx(400.0 * 121 / 3600));
+  CHECK(wh.at(1) == Approx(200.0 * 121 / 3600));
+  // A requeued job: two start/end pairs add up; a counter that went down
+  // (the driver reloaded) loses that span; a cut last line is skipped.
+  const auto requeued = parse_energy_counters(
+      "time, index, energy.total [mJ], phase\n"
+      "1.0, 0, 1000, start\n2.0, 0, 3601000, end\n"
+      "9.0, 0, 9000000, start\n10.0, 0, 12600000, end\n"
+      "20.0, 1, 9000000, start\n21.0, 1, 5000, end\n"
+      "30.0, 2, 0, start\n31.0, 2, 3600000, e");
+  CHECK(requeued.at(0) == Approx(2.0));
+  CHECK(requeued.count(1) == 0);
+  CHECK(requeued.count(2) == 0);
+  CHECK(parse_energy_counters("").empty());
+}
+
 TEST_CASE("rocm-smi CSV with the script's timestamp column", "[monitor]") {
   auto parsed = parse_samples(fixture("amd/gpu-5151-nid005001.csv"), "nid005001");
   REQUIRE(parsed);
@@ -93,6 +133,26 @@ TEST_CASE("advice: low utilisation names the site's CPU rule and doctor", "[moni
                                  Catch::Contains("mlsub doctor"));
   CHECK_THAT(advice[0].why, Catch::Contains("31 %"));
   CHECK(advice[1].what == "compare with the site's own view: seff 4242");
+}
+
+TEST_CASE("advice: the site's in-job tool (Alps' jobreport) and efficiency command", "[monitor]") {
+  auto parsed = parse_samples(fixture("nvidia/gpu-4242-gpu01.csv"), "gpu01");
+  REQUIRE(parsed);
+  const auto gpus = stats_of(*parsed);
+  ReportContext c;
+  c.job_id = "77";
+  c.site_tool = "srun ./jobreport -o report -- PROGRAM, then ./jobreport print report";
+  auto advice = advise(gpus, job_stats(gpus), c);
+  REQUIRE_FALSE(advice.empty());
+  CHECK_THAT(advice.back().what, Catch::Contains("run the program under its tool: srun ./jobreport"));
+  c.site_tool.clear();
+  c.efficiency_tool = "seff {job}";
+  advice = advise(gpus, job_stats(gpus), c);
+  CHECK_THAT(advice.back().what, Catch::Contains("seff 77"));
+  c.efficiency_tool.clear();  // Roihu: none documented, no such advice
+  for (const auto& a : advise(gpus, job_stats(gpus), c)) {
+    CHECK_THAT(a.what, !Catch::Contains("site's"));
+  }
 }
 
 TEST_CASE("advice: one GPU busy and the rest idle; memory far below the GPU's", "[monitor]") {

@@ -190,6 +190,17 @@ TEST_CASE("the GPU monitor: on by default, per vendor, off with --no-monitor", "
     CHECK_THAT(*script, Catch::Contains("srun --overlap --nodes=\"$SLURM_NNODES\" --ntasks=\"$SLURM_NNODES\" --ntasks-per-node=1 bash -c mlsub_sample \\\n"));
     CHECK_THAT(*script, Catch::Contains("trap mlsub_monitor_stop EXIT"));
     CHECK_THAT(*script, Catch::Contains(amd ? "sleep 7" : "-l 7"));
+    // NVIDIA: power.draw.average only where the driver lists it, and NVML's
+    // energy counters read at the start and the end; LUMI: gpu-energy.
+    CHECK(plan->monitor.nvml_energy == !amd);
+    if (!amd) {
+      CHECK_THAT(*script, Catch::Contains("[[ $fields == *\\\"power.draw.average\\\"* ]] && query=$query,power.draw.average\n"));
+      CHECK_THAT(*script, Catch::Contains("nvmlDeviceGetTotalEnergyConsumption"));
+      CHECK_THAT(*script, Catch::Contains("  mlsub_energy end\n"));
+    } else {
+      CHECK_THAT(*script, !Catch::Contains("nvml"));
+      CHECK_THAT(*script, Catch::Contains("  mlsub_energy --diff\n"));
+    }
     // The monitor starts before the program.
     CHECK(script->find("bash -c mlsub_sample") < script->find("train.py"));
     r.monitor = false;
