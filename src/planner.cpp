@@ -30,6 +30,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <initializer_list>
 
 #include "mlsub/account.hpp"
 #include "mlsub/shell.hpp"
@@ -40,6 +41,18 @@
 
 namespace mlsub {
 namespace {
+
+// The catalogue's reason for the first of `fields` that is assumed (no site
+// page states it), or "": --explain then says "assumed" instead of citing
+// the block's source for a choice that rests on it.
+std::string first_assumed(const FactNotes& facts, std::initializer_list<std::string_view> fields) {
+  for (const std::string_view field : fields) {
+    if (std::string why = facts.assumed(field); !why.empty()) {
+      return fmt::format("{}: {}", field, why);
+    }
+  }
+  return {};
+}
 
 Expected<void> check_values(const Request& r) {
   if (r.program.empty()) {
@@ -462,7 +475,8 @@ Launcher choose_launcher(const System& s, const Request& r, Plan& plan) {
     return Launcher::python;
   }
   plan.reasons.push_back({"launcher", std::string(launcher_name(s.launch.multi_gpu)),
-                          s.launch.why, s.launch.source.url});
+                          s.launch.why, s.launch.source.url,
+                          first_assumed(s.launch.facts, {"multi_gpu"})});
   return s.launch.multi_gpu;
 }
 
@@ -591,7 +605,8 @@ void choose_memory(const System& s, const NodeType& node, const Partition& p, Pl
                             fmt::format("{} per GPU x {} GPU{} per node: {}",
                                         format_size(*s.memory.per_gpu), plan.gpus_per_node,
                                         plan.gpus_per_node == 1 ? "" : "s", s.memory.why),
-                            s.memory.source.url});
+                            s.memory.source.url,
+                            first_assumed(s.memory.facts, {"per_gpu", "policy"})});
   } else {
     plan.memory_per_node.reset();
     plan.reasons.push_back({"mem", "(not set)",
@@ -620,7 +635,8 @@ void choose_gpu_directive(const System& s, const NodeType& node, Plan& plan) {
   }
   plan.gpu_directive = Directive{s.gpu_request.option, value};
   plan.reasons.push_back({s.gpu_request.option, value, s.gpu_request.why,
-                          s.gpu_request.source.url});
+                          s.gpu_request.source.url,
+                          first_assumed(s.gpu_request.facts, {"option", "format"})});
 }
 
 Expected<void> choose_account(const System& s, const Request& r, Plan& plan) {

@@ -19,7 +19,7 @@ expect_stderr "mlsub: error: say how many GPUs: --gpus N, or --nodes N with --gp
 
 run plan --system lumii --gpus 1 train.py
 expect_rc 2; expect_stdout_empty
-expect_stderr "mlsub: error: unknown system 'lumii'; did you mean 'lumi'? known systems: alps-clariden, alps-daint, alps-santis, alvis, lumi, mahti, puhti, roihu (mlsub systems lists them)"
+expect_stderr "mlsub: error: unknown system 'lumii'; did you mean 'lumi'? known systems: alps-clariden, alps-daint, alps-santis, alvis, jupiter, karolina, leonardo, lumi, mahti, puhti, roihu, vega (mlsub systems lists them)"
 
 # A cluster's own name without its family; any case.
 run plan --system daint --gpus 1 train.py

@@ -66,7 +66,7 @@ expect_rc 0
 expect_stdout_has "puhti"
 expect_stdout_has "retired 2026-07-31, use roihu"
 run systems --json
-if /usr/bin/python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert len(d) == 8 and {s["name"] for s in d} >= {"lumi","roihu"}' "$out"; then ok; else bad "systems --json"; fi
+if /usr/bin/python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert len(d) == 12 and {s["name"] for s in d} >= {"lumi","roihu"}' "$out"; then ok; else bad "systems --json"; fi
 run show lumi
 expect_rc 0
 expect_stdout_has "standard-g"

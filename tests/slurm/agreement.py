@@ -117,6 +117,11 @@ def judge(mlsub, system, conf, request):
         # Alps has no default software environment (plan asks for one); an
         # EDF adds no #SBATCH line, so the replica judges the same header.
         argv += ["--edf", "./pytorch.toml"]
+    elif not system["modules"] and not system.get("container_image"):
+        # Other sites with no default environment (no modules, no image:
+        # Leonardo, JUPITER, Karolina, Vega; plan asks for one): a module,
+        # which adds no #SBATCH line either.
+        argv += ["--module", "lab-pytorch"]
     if tasks is not None:
         argv += ["--array", f"0-{tasks - 1}"]
     mine = subprocess.run(argv + ["train.py"], capture_output=True, text=True)

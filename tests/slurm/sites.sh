@@ -27,10 +27,16 @@ account_for() {
 }
 
 # Alps has no default software environment (plan asks for a uenv or an
-# EDF); until the lab has CSCS's Slurm plugins, its jobs load a module.
+# EDF); until the lab has CSCS's Slurm plugins, its jobs load a module. So
+# do the jobs of every other site whose catalogue entry names no default
+# environment, neither modules nor an image (Leonardo, JUPITER, Karolina,
+# Vega: plan asks for one).
 environment_for() {
   case $1 in
     alps-*) echo --module lab-pytorch ;;
+    *) /usr/bin/python3 -c 'import json,sys
+s = next(x for x in json.load(open(sys.argv[1])) if x["name"] == sys.argv[2])
+print("" if s["modules"] or s.get("container_image") else "--module lab-pytorch")' "$lab/systems.json" "$1" ;;
   esac
 }
 

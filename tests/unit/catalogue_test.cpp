@@ -153,7 +153,8 @@ TEST_CASE("the built-in catalogue loads completely") {
     names.push_back(s.name);
   }
   CHECK(names == std::vector<std::string>{"alps-clariden", "alps-daint", "alps-santis", "alvis",
-                                          "lumi", "mahti", "puhti", "roihu"});
+                                          "jupiter", "karolina", "leonardo", "lumi", "mahti",
+                                          "puhti", "roihu", "vega"});
 }
 
 // Every live system says what its site documents for checking a job's GPU
