@@ -51,13 +51,13 @@ std::vector<SiteNodeType> site_node_types(const SiteView& site);
 std::vector<std::pair<const SlurmPartition*, std::vector<std::string>>> gpu_partitions(
     const SiteView& site);
 
-enum class FindingStatus { holds, differs, not_checked };
+enum class FactStatus { holds, differs, not_checked };
 
 /// One fact of the catalogue compared with the site.
-struct Finding {
+struct FactCheck {
   std::string subject;  // "partition standard-g", "node type A40", "system"
   std::string field;    // max_time, count, ...
-  FindingStatus status = FindingStatus::holds;
+  FactStatus status = FactStatus::holds;
   std::string catalogue;  // the catalogue's value, as the file writes it
   std::string site;       // the site's, or why it was not checked
   bool changes_plan = false;  // a difference that makes mlsub plan otherwise
@@ -73,7 +73,7 @@ struct PathProbe {
 
 /// Every fact of `system` that Slurm can tell, compared with `site`, and
 /// every one it cannot, as not_checked.
-std::vector<Finding> verify_system(const System& system, const SiteView& site,
+std::vector<FactCheck> verify_system(const System& system, const SiteView& site,
                                    const std::optional<PathProbe>& paths);
 
 /// How GPUs are asked for on the cluster, as the catalogue writes it.

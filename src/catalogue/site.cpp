@@ -22,37 +22,37 @@ bool has_any(const std::vector<std::string>& have, const std::vector<std::string
 }
 
 // Collects the findings of one block (a partition, a node type, the system).
-class Findings {
+class FactChecks {
  public:
-  Findings(std::vector<Finding>& out, std::string subject, const SourceRef& block,
+  FactChecks(std::vector<FactCheck>& out, std::string subject, const SourceRef& block,
            const FactNotes* notes)
       : m_out(out), m_subject(std::move(subject)), m_block(block), m_notes(notes) {}
 
   void compare(const std::string& field, const std::string& catalogue, const std::string& site,
                bool changes_plan) {
-    add(field, catalogue == site ? FindingStatus::holds : FindingStatus::differs, catalogue, site,
+    add(field, catalogue == site ? FactStatus::holds : FactStatus::differs, catalogue, site,
         catalogue != site && changes_plan);
   }
   void differs(const std::string& field, const std::string& catalogue, const std::string& site,
                bool changes_plan) {
-    add(field, FindingStatus::differs, catalogue, site, changes_plan);
+    add(field, FactStatus::differs, catalogue, site, changes_plan);
   }
   void holds(const std::string& field, const std::string& catalogue, const std::string& site) {
-    add(field, FindingStatus::holds, catalogue, site, false);
+    add(field, FactStatus::holds, catalogue, site, false);
   }
   void not_checked(const std::string& field, const std::string& catalogue,
                    const std::string& why) {
-    add(field, FindingStatus::not_checked, catalogue, why, false);
+    add(field, FactStatus::not_checked, catalogue, why, false);
   }
 
  private:
-  void add(const std::string& field, FindingStatus status, const std::string& catalogue,
+  void add(const std::string& field, FactStatus status, const std::string& catalogue,
            const std::string& site, bool changes_plan) {
     const SourceRef& src = m_notes ? m_notes->source(field, m_block) : m_block;
-    m_out.push_back(Finding{m_subject, field, status, catalogue, site, changes_plan, src});
+    m_out.push_back(FactCheck{m_subject, field, status, catalogue, site, changes_plan, src});
   }
 
-  std::vector<Finding>& m_out;
+  std::vector<FactCheck>& m_out;
   std::string m_subject;
   const SourceRef& m_block;
   const FactNotes* m_notes;
@@ -61,7 +61,7 @@ class Findings {
 const char* k_qos = "Slurm's partition does not say; a QOS or a submit plugin enforces it";
 
 void verify_partitions(const System& s, const SiteView& site,
-                       const std::vector<SiteNodeType>& site_types, std::vector<Finding>& out) {
+                       const std::vector<SiteNodeType>& site_types, std::vector<FactCheck>& out) {
   // The default partition.
   const Partition* cat_default = nullptr;
   for (const auto& p : s.partitions) {
@@ -75,7 +75,7 @@ void verify_partitions(const System& s, const SiteView& site,
       site_default = p.name;
     }
   }
-  Findings sys(out, "system", cat_default ? cat_default->source : s.gpu_request.source, nullptr);
+  FactChecks sys(out, "system", cat_default ? cat_default->source : s.gpu_request.source, nullptr);
   if (cat_default) {
     sys.compare("default partition", cat_default->name, site_default, true);
   } else if (s.find_partition(site_default)) {
@@ -85,7 +85,7 @@ void verify_partitions(const System& s, const SiteView& site,
   }
 
   for (const auto& p : s.partitions) {
-    Findings f(out, "partition " + p.name, p.source, &p.facts);
+    FactChecks f(out, "partition " + p.name, p.source, &p.facts);
     const auto it = std::find_if(site.partitions.begin(), site.partitions.end(),
                                  [&](const SlurmPartition& sp) { return sp.name == p.name; });
     if (it == site.partitions.end()) {
@@ -111,13 +111,10 @@ void verify_partitions(const System& s, const SiteView& site,
     }
     f.compare("min_nodes", std::to_string(p.min_nodes), std::to_string(std::max(1, sp.min_nodes)),
               true);
-    if (sp.exclusive) {
-      f.compare("whole_node", p.whole_node ? "true" : "false", "true (OverSubscribe=EXCLUSIVE)",
-                true);
-      if (p.whole_node) {
-        out.back().status = FindingStatus::holds;
-        out.back().site = "true";
-      }
+    if (sp.exclusive && p.whole_node) {
+      f.holds("whole_node", "true", "true (OverSubscribe=EXCLUSIVE)");
+    } else if (sp.exclusive) {
+      f.differs("whole_node", "false", "true (OverSubscribe=EXCLUSIVE)", true);
     } else if (p.whole_node) {
       f.not_checked("whole_node", "true",
                     "the partition is not OverSubscribe=EXCLUSIVE; a submit plugin may give "
@@ -212,9 +209,9 @@ void verify_partitions(const System& s, const SiteView& site,
 }
 
 void verify_node_types(const System& s, const SiteView& site,
-                       const std::vector<SiteNodeType>& site_types, std::vector<Finding>& out) {
+                       const std::vector<SiteNodeType>& site_types, std::vector<FactCheck>& out) {
   for (const auto& t : s.node_types) {
-    Findings f(out, "node type " + t.name, t.source, &t.facts);
+    FactChecks f(out, "node type " + t.name, t.source, &t.facts);
     const auto it = std::find_if(site_types.begin(), site_types.end(),
                                  [&](const SiteNodeType& st) { return st.gpu_type == t.gpu_type; });
     const SiteNodeType* st = it == site_types.end() ? nullptr : &*it;
@@ -243,28 +240,28 @@ void verify_node_types(const System& s, const SiteView& site,
 }
 
 void verify_unknowable(const System& s, const std::optional<PathProbe>& paths,
-                       std::vector<Finding>& out) {
+                       std::vector<FactCheck>& out) {
   {
-    Findings f(out, "gpu_request", s.gpu_request.source, &s.gpu_request.facts);
+    FactChecks f(out, "gpu_request", s.gpu_request.source, &s.gpu_request.facts);
     f.not_checked("option", "--" + s.gpu_request.option + "=" + s.gpu_request.format,
                   "not asked of Slurm here (mlsub plan --validate asks sbatch --test-only)");
   }
   {
-    Findings f(out, "launch", s.launch.source, &s.launch.facts);
+    FactChecks f(out, "launch", s.launch.source, &s.launch.facts);
     f.not_checked("multi_gpu", std::string(launcher_name(s.launch.multi_gpu)),
                   "Slurm does not say how a site starts multi-GPU jobs");
   }
   {
-    Findings f(out, "memory", s.memory.source, &s.memory.facts);
+    FactChecks f(out, "memory", s.memory.source, &s.memory.facts);
     f.not_checked("policy", s.memory.policy == MemoryPolicy::per_gpu ? "per_gpu" : "site",
                   "a submit plugin may set or require --mem; Slurm does not say");
   }
   {
-    Findings f(out, "account", s.account.source, &s.account.facts);
+    FactChecks f(out, "account", s.account.source, &s.account.facts);
     f.not_checked("pattern", s.account.pattern.value_or("(any)"),
                   "the account's form is the site's rule (sacctmgr, a submit plugin)");
   }
-  Findings env(out, "environment", s.environment.source, &s.environment.facts);
+  FactChecks env(out, "environment", s.environment.source, &s.environment.facts);
   std::string software;
   for (const auto& m : s.environment.modules) {
     software += (software.empty() ? "" : " ") + m;
@@ -282,11 +279,11 @@ void verify_unknowable(const System& s, const std::optional<PathProbe>& paths,
   std::vector<std::pair<std::string, std::string>> tools;
   if (s.monitoring) {
     if (s.monitoring->energy_counter) {
-      tools.emplace_back("monitoring.energy_counter", *s.monitoring->energy_counter);
+      tools.emplace_back("energy_counter", *s.monitoring->energy_counter);
     }
     if (!s.monitoring->efficiency_tool.empty()) {
       const auto& t = s.monitoring->efficiency_tool;
-      tools.emplace_back("monitoring.efficiency_tool", t.substr(0, t.find(' ')));
+      tools.emplace_back("efficiency_tool", t.substr(0, t.find(' ')));
     }
   }
   for (const auto& [field, path] : dirs) {
@@ -300,14 +297,17 @@ void verify_unknowable(const System& s, const std::optional<PathProbe>& paths,
       env.differs(field, path, "does not exist", true);
     }
   }
-  for (const auto& [field, tool] : tools) {
+  FactChecks tool(out, "monitoring", s.monitoring ? s.monitoring->source : s.environment.source,
+                s.monitoring ? &s.monitoring->facts : nullptr);
+  for (const auto& [field, name] : tools) {
     if (!paths) {
-      env.not_checked(field, tool, "not on the site's host (pass --check-paths on its login node)");
-    } else if (tool.find('/') != std::string::npos ? paths->exists(tool) : paths->on_path(tool)) {
-      env.holds(field, tool, "found");
+      tool.not_checked(field, name,
+                       "not on the site's host (pass --check-paths on its login node)");
+    } else if (name.find('/') != std::string::npos ? paths->exists(name) : paths->on_path(name)) {
+      tool.holds(field, name, "found");
     } else {
       // Reports use it after the job; a plan does not change.
-      env.differs(field, tool, "not found (neither a file nor a command on PATH)", false);
+      tool.differs(field, name, "not found (neither a file nor a command on PATH)", false);
     }
   }
 }
@@ -439,9 +439,9 @@ std::vector<std::pair<const SlurmPartition*, std::vector<std::string>>> gpu_part
   return out;
 }
 
-std::vector<Finding> verify_system(const System& system, const SiteView& site,
+std::vector<FactCheck> verify_system(const System& system, const SiteView& site,
                                    const std::optional<PathProbe>& paths) {
-  std::vector<Finding> out;
+  std::vector<FactCheck> out;
   const auto types = site_node_types(site);
   verify_partitions(system, site, types, out);
   verify_node_types(system, site, types, out);

@@ -36,13 +36,13 @@ struct CatalogueOptions {
   int timeout_s = 30;
 };
 
-const char* status_word(FindingStatus s) {
+const char* status_word(FactStatus s) {
   switch (s) {
-    case FindingStatus::holds:
+    case FactStatus::holds:
       return "holds";
-    case FindingStatus::differs:
+    case FactStatus::differs:
       return "differs";
-    case FindingStatus::not_checked:
+    case FactStatus::not_checked:
       return "not_checked";
   }
   return "";
@@ -86,10 +86,10 @@ int run_verify(const GlobalOptions& global, const CatalogueOptions& o) {
   int holds = 0;
   int unchecked = 0;
   for (const auto& f : findings) {
-    differs += f.status == FindingStatus::differs;
-    plan += f.changes_plan;
-    holds += f.status == FindingStatus::holds;
-    unchecked += f.status == FindingStatus::not_checked;
+    differs += f.status == FactStatus::differs;
+    plan += f.status == FactStatus::differs && f.changes_plan;
+    holds += f.status == FactStatus::holds;
+    unchecked += f.status == FactStatus::not_checked;
   }
   if (o.json) {
     nlohmann::json out;
@@ -112,7 +112,7 @@ int run_verify(const GlobalOptions& global, const CatalogueOptions& o) {
     fmt::print("{}\n", out.dump(2));
   } else {
     for (const auto& f : findings) {
-      if (f.status == FindingStatus::differs) {
+      if (f.status == FactStatus::differs) {
         fmt::print("differs: {}: {}: catalogue {}, site {}{} (source {}, checked {})\n",
                    printable(f.subject), printable(f.field), printable(f.catalogue),
                    printable(f.site), f.changes_plan ? "; plans change" : "",
@@ -120,7 +120,7 @@ int run_verify(const GlobalOptions& global, const CatalogueOptions& o) {
       }
     }
     for (const auto& f : findings) {
-      if (f.status == FindingStatus::not_checked) {
+      if (f.status == FactStatus::not_checked) {
         fmt::print("not checked: {}: {}: {} ({}; source {}, checked {})\n", printable(f.subject),
                    printable(f.field), printable(f.catalogue), printable(f.site),
                    printable(f.source.url), f.source.checked);
