@@ -7,6 +7,7 @@
 #include <fstream>
 #include <map>
 #include <set>
+#include <unistd.h>
 
 #include "mlsub/catalogue_verify.hpp"
 #include "mlsub/duration.hpp"
@@ -92,35 +93,45 @@ std::vector<GpuForm> gpu_forms(const SiteView& site) {
 std::optional<GpuForm> probe_gpu_form(SlurmClient& slurm, const SiteView& site,
                                       const std::string& scratch_dir) {
   const auto parts = gpu_partitions(site);
-  if (parts.empty()) {
-    return std::nullopt;
-  }
-  const SlurmPartition& p = *parts.front().first;
-  const std::string& type = parts.front().second.front();
-  const std::string script = (std::filesystem::path(scratch_dir) / "mlsub-gpu-probe.sh").string();
+  // One name per process: imports on one machine run side by side.
+  const std::string script =
+      (std::filesystem::path(scratch_dir) / fmt::format("mlsub-gpu-probe-{}.sh", ::getpid()))
+          .string();
+  // A partition may refuse one GPU for its own reasons (a minimum, a GPU
+  // type it does not hold for this shape): each form is tried on each GPU
+  // partition and type, at most k_tries jobs in all.
+  constexpr int k_tries = 12;
+  int tries = 0;
   for (GpuForm form : gpu_forms(site)) {
-    std::string value = form.format;
-    value.replace(value.find("{count}"), 7, "1");
-    if (const auto at = value.find("{type}"); at != std::string::npos) {
-      value.replace(at, 6, type);
-    }
-    {
-      std::ofstream f(script, std::ios::trunc);
-      f << "#!/bin/bash\n#SBATCH --partition=" << p.name << "\n#SBATCH --nodes=1\n"
-        << "#SBATCH --ntasks=1\n#SBATCH --time=1\n#SBATCH --" << form.option << "=" << value
-        << "\ntrue\n";
-      if (!f) {
-        return std::nullopt;
+    for (const auto& [p, held] : parts) {
+      for (const auto& type : held) {
+        if (++tries > k_tries) {
+          return std::nullopt;
+        }
+        std::string value = form.format;
+        value.replace(value.find("{count}"), 7, "1");
+        if (const auto at = value.find("{type}"); at != std::string::npos) {
+          value.replace(at, 6, type);
+        }
+        {
+          std::ofstream f(script, std::ios::trunc);
+          f << "#!/bin/bash\n#SBATCH --partition=" << p->name << "\n#SBATCH --nodes=1\n"
+            << "#SBATCH --ntasks=1\n#SBATCH --time=1\n#SBATCH --" << form.option << "=" << value
+            << "\ntrue\n";
+          if (!f) {
+            return std::nullopt;
+          }
+        }
+        const auto verdict = slurm.test_only(script, SubmitFlags{});
+        std::error_code ignored;
+        std::filesystem::remove(script, ignored);
+        if (verdict) {
+          form.probed = true;
+          form.why = fmt::format("{}; sbatch --test-only accepted --{}={} on partition {}",
+                                 form.why, form.option, value, p->name);
+          return form;
+        }
       }
-    }
-    const auto verdict = slurm.test_only(script, SubmitFlags{});
-    std::error_code ignored;
-    std::filesystem::remove(script, ignored);
-    if (verdict) {
-      form.probed = true;
-      form.why = fmt::format("{}; sbatch --test-only accepted --{}={} on partition {}", form.why,
-                             form.option, value, p.name);
-      return form;
     }
   }
   return std::nullopt;
