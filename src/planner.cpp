@@ -348,8 +348,7 @@ Launcher choose_launcher(const System& s, const Request& r, Plan& plan) {
     return Launcher::python;
   }
   plan.reasons.push_back({"launcher", std::string(launcher_name(s.launch.multi_gpu)),
-                          s.launch.why, s.launch.facts.source("multi_gpu", s.launch.source).url,
-                          s.launch.facts.assumed("multi_gpu")});
+                          s.launch.why, s.launch.source.url});
   return s.launch.multi_gpu;
 }
 
@@ -478,10 +477,7 @@ void choose_memory(const System& s, const NodeType& node, const Partition& p, Pl
                             fmt::format("{} per GPU x {} GPU{} per node: {}",
                                         format_size(*s.memory.per_gpu), plan.gpus_per_node,
                                         plan.gpus_per_node == 1 ? "" : "s", s.memory.why),
-                            s.memory.facts.source("per_gpu", s.memory.source).url,
-                            s.memory.facts.assumed("per_gpu").empty()
-                                ? s.memory.facts.assumed("policy")
-                                : s.memory.facts.assumed("per_gpu")});
+                            s.memory.source.url});
   } else {
     plan.memory_per_node.reset();
     plan.reasons.push_back({"mem", "(not set)",
@@ -510,8 +506,7 @@ void choose_gpu_directive(const System& s, const NodeType& node, Plan& plan) {
   }
   plan.gpu_directive = Directive{s.gpu_request.option, value};
   plan.reasons.push_back({s.gpu_request.option, value, s.gpu_request.why,
-                          s.gpu_request.facts.source("option", s.gpu_request.source).url,
-                          s.gpu_request.facts.assumed("option")});
+                          s.gpu_request.source.url});
 }
 
 Expected<void> choose_account(const System& s, const Request& r, Plan& plan) {
