@@ -74,8 +74,12 @@ def main():
         if tasks is not None:
             common += ["--array", f"0-{tasks - 1}"]
         original = ["plan", "--system", site] + common
+        # Sites with no default environment (plan asks for one), as in
+        # agreement.py: Alps an EDF, the others a module (no #SBATCH line).
         if site.startswith("alps-"):
-            original += ["--edf", "./pytorch.toml"]  # Alps has no default environment
+            original += ["--edf", "./pytorch.toml"]
+        elif not system.get("modules") and not system.get("container_image"):
+            original += ["--module", "lab-pytorch"]
         mine = ["--catalogue", imported_dir, "plan", "--system", name] + common
         o_ok, _, o_err = plan(mlsub, original)
         i_ok, i_script, i_err = plan(mlsub, mine)
