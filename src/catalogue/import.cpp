@@ -146,7 +146,15 @@ Expected<std::string> import_system(const SiteView& site, const ImportOptions& o
                             "plans GPU jobs only",
                             site.cluster));
   }
-  const std::string src = "slurm://" + site.cluster;
+  // The cluster's name goes into comments and plain scalars: only the
+  // characters Slurm's own examples use.
+  std::string cluster;
+  for (const char c : site.cluster.substr(0, 64)) {
+    cluster += (std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_' || c == '.')
+                   ? c
+                   : '-';
+  }
+  const std::string src = "slurm://" + cluster;
   std::map<std::string, std::string> names;  // gpu type -> node type name
   std::set<std::string> used;
   for (const auto& t : types) {
@@ -167,13 +175,13 @@ Expected<std::string> import_system(const SiteView& site, const ImportOptions& o
       "# Replace each with the site's documented rule and its page (see\n"
       "# docs/guides/catalogue-entry.md), then check it with\n"
       "# `mlsub catalogue verify --system {}` on the cluster.\n",
-      o.name, site.cluster, o.today, src, o.name);
+      o.name, cluster, o.today, src, o.name);
   y += "schema: 1\n";
   y += fmt::format("name: {}\n", o.name);
   y += fmt::format("title: {}\n", q(fmt::format("{} (imported from Slurm cluster {})", o.name,
-                                                 site.cluster)));
+                                                 cluster)));
   y += fmt::format("site: {}\n", q(fmt::format("Slurm cluster {} (name the site here)",
-                                                site.cluster)));
+                                                cluster)));
   y += fmt::format("docs: {}\n", q(o.docs.empty() ? src : o.docs));
   // mlsub's own default time: the default partition's DefaultTime, if any.
   std::optional<Duration> default_time;

@@ -275,7 +275,7 @@ Command setup_catalogue_command(CLI::App& root, const GlobalOptions& global) {
       "\n"
       "Prints one line per difference (the catalogue's value, the site's, the\n"
       "entry's source and date), then the facts Slurm cannot tell (not checked).\n"
-      "Exit codes: 0 when no difference changes a plan, 10 when one does,\n"
+      "Exit codes: 0 when no difference changes a plan, 11 when one does,\n"
       "5 when a Slurm command fails or hangs.");
   CLI::App* import = app->add_subcommand(
       "import", "Write systems/NAME.yaml from this cluster's Slurm");

@@ -15,7 +15,7 @@ enum ExitCode : int {
   k_exit_io = 7,           // a file could not be read or written
   k_exit_drift = 8,        // plan --check: the file differs from what mlsub writes
   k_exit_findings = 9,     // check: a script has errors (or warnings, with --strict)
-  k_exit_differs = 10,     // catalogue verify: the site differs in a way that changes plans
+  k_exit_differs = 11,     // catalogue verify: the site differs in a way that changes plans
   k_exit_interrupted = 130,
 };
 

@@ -9,7 +9,7 @@
 #      the replica;
 #   3. a changed replica (a partition removed, a time limit lowered, a node
 #      type's GPUs changed in slurm.conf, slurmctld restarted) gives exactly
-#      those differences, and exit 10;
+#      those differences, and exit 11;
 # then, with a stand-in scontrol (the one fault a real one will not give on
 # demand), a Slurm command that fails or hangs. Needs root (77 without).
 . "$(dirname "$0")/../cli/lib.sh"
@@ -148,7 +148,7 @@ check_site() {
     rc=$?
     got=$(sed -n 's/^differs: \([^:]*\): \([^:]*\):.*/\1: \2/p' "$work/$site.changed" | sort)
     want=$(sort <<<"$want")
-    if [ $rc -eq 10 ] && [ "$got" = "$want" ]; then
+    if [ $rc -eq 11 ] && [ "$got" = "$want" ]; then
       p=$((p + 1))
     else
       f=$((f + 1)); note "changed replica: exit $rc; wanted"; echo "$want"; cat "$work/$site.changed"

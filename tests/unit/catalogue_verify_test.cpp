@@ -361,3 +361,23 @@ TEST_CASE("a Slurm command that fails or hangs stops read_site with its error") 
   CHECK(site.error().kind == ErrorKind::slurm);
   CHECK(site.error().message.find("scontrol did not finish within 30 s") != std::string::npos);
 }
+
+TEST_CASE("import: names Slurm reports cannot break the file") {
+  SiteView site = site_of("23.11");
+  site.cluster = "evil\n# x: y\"";
+  site.partitions[2].name = "gpu \"#1\": x";  // gpu-large
+  for (auto& n : site.nodes) {
+    std::replace(n.partitions.begin(), n.partitions.end(), std::string("gpu-large"),
+                 site.partitions[2].name);
+    for (auto& g : n.gres) {
+      if (g.type == "V100") {
+        g.type = "v100 [\"x\"]";
+      }
+    }
+  }
+  const System s = imported(site, "odd");
+  CHECK(s.partitions[1].name == "gpu \"#1\": x");
+  CHECK(s.partitions[0].source.url == "slurm://evil---x--y-");
+  CHECK(s.node_types[1].gpu_type == "v100 [\"x\"]");
+  CHECK(s.node_types[1].name == "v100___x__");
+}
