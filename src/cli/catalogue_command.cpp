@@ -257,7 +257,13 @@ Command setup_catalogue_command(CLI::App& root, const GlobalOptions& global) {
   auto o = std::make_shared<CatalogueOptions>();
   CLI::App* app = root.add_subcommand(
       "catalogue", "Compare a system file with the site's Slurm, or write one from it");
-  app->require_subcommand(1);
+  app->require_subcommand(0, 1);
+  app->footer(
+      "Examples:\n"
+      "  mlsub catalogue verify --system lumi\n"
+      "  mlsub catalogue import mycluster\n"
+      "\n"
+      "Run 'mlsub catalogue verify --help' or 'mlsub catalogue import --help' for their flags.");
   CLI::App* verify = app->add_subcommand(
       "verify", "Compare systems/SYSTEM.yaml with what this cluster's Slurm reports");
   verify->add_option("--system,-s", o->system, "The catalogue's system to check")
@@ -299,8 +305,16 @@ Command setup_catalogue_command(CLI::App& root, const GlobalOptions& global) {
       "choices marked `assumed:` (docs/guides/catalogue-entry.md says how to\n"
       "settle them). Exit codes: 5 when a Slurm command fails, 7 when the file\n"
       "exists (without --force) or cannot be written.");
-  return Command{app, [&global, o, verify]() {
-                   return verify->parsed() ? run_verify(global, *o) : run_import(global, *o);
+  return Command{app, [&global, o, verify, import]() {
+                   if (verify->parsed()) {
+                     return run_verify(global, *o);
+                   }
+                   if (import->parsed()) {
+                     return run_import(global, *o);
+                   }
+                   print_error("mlsub catalogue needs a command: verify --system NAME, or import "
+                               "NAME (mlsub catalogue --help)");
+                   return static_cast<int>(k_exit_usage);
                  }};
 }
 

@@ -191,4 +191,8 @@ run catalogue verify --system nosuchsystem
 expect_rc 2
 run catalogue import Bad_Name --output "$work/fault"
 expect_rc 2
+expect_stderr_has "'Bad_Name' is not a system name"
+run catalogue
+expect_rc 2
+expect_stderr "mlsub: error: mlsub catalogue needs a command: verify --system NAME, or import NAME (mlsub catalogue --help)"
 finish
