@@ -76,8 +76,11 @@ bool is_shell_word(std::string_view word) {
 SourceRef read_source(MapReader& r) {
   SourceRef s;
   if (auto url = r.text("source")) {
-    if (url->rfind("https://", 0) != 0 && url->rfind("http://", 0) != 0) {
-      r.problem("source", fmt::format("expected a URL, got '{}'", *url));
+    // slurm://CLUSTER: what that cluster's Slurm reported to `mlsub
+    // catalogue import` on the date checked.
+    if (url->rfind("https://", 0) != 0 && url->rfind("http://", 0) != 0 &&
+        (url->rfind("slurm://", 0) != 0 || url->size() == 8)) {
+      r.problem("source", fmt::format("expected a URL (or slurm://CLUSTER), got '{}'", *url));
     }
     s.url = *url;
   }

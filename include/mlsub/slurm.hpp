@@ -13,8 +13,10 @@
 #include <string_view>
 #include <vector>
 
+#include "mlsub/duration.hpp"
 #include "mlsub/error.hpp"
 #include "mlsub/process.hpp"
+#include "mlsub/size.hpp"
 
 namespace mlsub {
 
@@ -70,6 +72,15 @@ class SlurmClient {
   virtual Expected<void> cancel(const std::string& id) = 0;
   /// The unfinished job whose comment is `comment`, if there is one.
   virtual Expected<std::optional<std::string>> find_by_comment(const std::string& comment) = 0;
+
+  // What the cluster says about itself (mlsub catalogue verify/import):
+  // the commands' output as text, for the parsers below.
+  /// `scontrol show partition --oneliner --all` (hidden partitions too).
+  virtual Expected<std::string> partitions_text() = 0;
+  /// `scontrol show node --oneliner --all`, and `--future` nodes.
+  virtual Expected<std::string> nodes_text() = 0;
+  /// `scontrol show config`.
+  virtual Expected<std::string> config_text() = 0;
 };
 
 /// How many job ids one squeue --jobs is given at most.
@@ -127,5 +138,72 @@ bool is_job_id(std::string_view text);
 /// "123_4", "123_[5-9%2]" (array tasks) and "123+0" (a heterogeneous
 /// job's component).
 std::string_view base_job_id(std::string_view squeue_id);
+
+// ---- what a cluster's Slurm says about itself (src/slurm/cluster.cpp) -----
+
+/// One entry of a Gres list: "gpu:A40:4", "gpu:4", "nvme:3600".
+struct GresEntry {
+  std::string name;   // gpu
+  std::string type;   // A40, or "" when untyped
+  long count = 0;
+};
+
+/// A partition as `scontrol show partition --oneliner` reports it (Slurm
+/// 22.05 to 24.11 print the same keys for what is read here).
+struct SlurmPartition {
+  std::string name;
+  bool is_default = false;
+  std::optional<Duration> max_time;      // unset: UNLIMITED
+  std::optional<Duration> default_time;  // unset: NONE
+  std::optional<int> max_nodes;          // unset: UNLIMITED
+  int min_nodes = 0;
+  bool exclusive = false;  // OverSubscribe=EXCLUSIVE
+  std::string state;       // UP, DOWN, DRAIN, INACTIVE
+  std::string nodes;       // a hostlist expression: "n[001-010],x1"
+  // JobDefaults (DefCpuPerGPU, DefMemPerGPU) and memory limits; unset when
+  // Slurm prints none, UNLIMITED or 0.
+  std::optional<int> def_cpu_per_gpu;
+  std::optional<Size> def_mem_per_gpu;
+  std::optional<Size> max_mem_per_node;
+  std::optional<Size> max_mem_per_cpu;
+};
+
+/// A node as `scontrol show node --oneliner` reports it.
+struct SlurmNode {
+  std::string name;
+  int cpus = 0;              // CPUEfctv where Slurm prints it (23.02+), else CPUTot
+  int threads_per_core = 1;
+  Size memory;               // RealMemory
+  std::vector<GresEntry> gres;
+  std::vector<std::string> features;    // AvailableFeatures
+  std::vector<std::string> partitions;
+  std::string state;
+
+  /// Cores a job can use: CPUs over threads per core.
+  int cores() const { return threads_per_core > 0 ? cpus / threads_per_core : cpus; }
+  /// The GPUs of the node: the first gpu gres entry (type "" if untyped).
+  std::optional<GresEntry> gpu() const;
+};
+
+/// Reads a Gres list, ignoring socket bindings ("gpu:a100:4(S:0-1)") and
+/// "(null)". Entries that are not name[:type]:count are left out.
+std::vector<GresEntry> parse_gres(std::string_view text);
+
+/// Slurm's time limits: "UNLIMITED"/"NONE"/"INFINITE" give nullopt,
+/// otherwise [D-]HH:MM:SS, MM:SS or MM. An error for anything else.
+Expected<std::optional<Duration>> parse_slurm_limit(std::string_view text);
+
+/// `scontrol show partition --oneliner` output: one partition per line.
+Expected<std::vector<SlurmPartition>> parse_partitions(std::string_view text);
+
+/// `scontrol show node --oneliner` output: one node per line.
+Expected<std::vector<SlurmNode>> parse_nodes(std::string_view text);
+
+/// `scontrol show config`: "Key = Value" lines (values may hold spaces).
+std::map<std::string, std::string> parse_config(std::string_view text);
+
+/// A hostlist expression expanded: "n[01-03,7],x" gives n01 n02 n03 n7 x.
+/// An error for a malformed one or one of more than a million names.
+Expected<std::vector<std::string>> expand_hostlist(std::string_view text);
 
 }  // namespace mlsub

@@ -272,6 +272,7 @@ int run_with(int argc, char** argv, bool from_header) {
       setup_logs_command(app, global),
       setup_report_command(app, global),
       setup_doctor_command(app, global),
+      setup_catalogue_command(app, global),
       setup_completion_command(app, global),
       setup_config_command(app, global),
   };

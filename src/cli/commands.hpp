@@ -41,6 +41,7 @@ Command setup_doctor_command(CLI::App& root, const GlobalOptions& global);
 Command setup_completion_command(CLI::App& root, const GlobalOptions& global);
 Command setup_check_command(CLI::App& root, const GlobalOptions& global);
 Command setup_config_command(CLI::App& root, const GlobalOptions& global);
+Command setup_catalogue_command(CLI::App& root, const GlobalOptions& global);
 
 // `mlsub plan --check FILE` and nothing else: the words of the command in
 // FILE's header ("#   mlsub plan ..."), read without a shell, followed by

@@ -16,6 +16,7 @@ enum ExitCode : int {
   k_exit_drift = 8,        // plan --check: the file differs from what mlsub writes
   k_exit_findings = 9,     // check: a script has errors (or warnings, with --strict)
   k_exit_config = 10,      // a config file (config.yaml, .mlsub.yaml) is invalid
+  k_exit_differs = 11,     // catalogue verify: the site differs in a way that changes plans
   k_exit_interrupted = 130,
 };
 

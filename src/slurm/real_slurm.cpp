@@ -107,7 +107,30 @@ class RealSlurm final : public SlurmClient {
     return std::optional<std::string>();
   }
 
+  Expected<std::string> partitions_text() override {
+    return scontrol({"scontrol", "show", "partition", "--oneliner", "--all"});
+  }
+
+  Expected<std::string> nodes_text() override {
+    // --future: nodes declared for later (State=FUTURE) count too.
+    return scontrol({"scontrol", "show", "node", "--oneliner", "--all", "--future"});
+  }
+
+  Expected<std::string> config_text() override { return scontrol({"scontrol", "show", "config"}); }
+
  private:
+  Expected<std::string> scontrol(const std::vector<std::string>& argv) {
+    auto r = run(argv);
+    if (!r) {
+      return tl::unexpected(r.error());
+    }
+    if (r->exit_code != 0) {
+      return fail(ErrorKind::slurm, fmt::format("{} failed: {}", fmt::join(argv, " "),
+                                                slurm_message(r->err + r->out)));
+    }
+    return r->out;
+  }
+
   // squeue with `selection` and mlsub's fixed format: id, state, reason,
   // time used, nodes, comment (last: it may hold '|').
   Expected<std::vector<QueuedJob>> squeue(std::vector<std::string> selection, bool by_id) {

@@ -8,7 +8,8 @@ For every systems/*.yaml:
 1. Every block that states facts about the site (account, gpu_request,
    memory, launch and its binding and rendezvous, environment and its parts,
    monitoring, retired, each node type and its local_disk, each partition,
-   each constraint) carries `source:` (an http(s) URL) and `checked:` (a
+   each constraint) carries `source:` (an http(s) URL, or slurm://CLUSTER for
+   what `mlsub catalogue import` read from a cluster's Slurm) and `checked:` (a
    real date, YYYY-MM-DD). The top level holds names and mlsub's own
    defaults (title, docs, default_time), not site facts.
 2. `assumed:` and `sources:` name fields the block sets; an assumption
@@ -56,7 +57,7 @@ def scalar(node):
 def check_source(path, where, node):
     url = scalar(value_of(node, "source") or yaml.ScalarNode("tag:yaml.org,2002:null", ""))
     date = scalar(value_of(node, "checked") or yaml.ScalarNode("tag:yaml.org,2002:null", ""))
-    if not url or not re.match(r"^https?://\S+$", url):
+    if not url or not re.match(r"^(https?|slurm)://\S+$", url):
         fail(path, where, f"no source URL (got {url!r})")
     try:
         d = datetime.date.fromisoformat(date or "")

@@ -5,7 +5,7 @@
 
 run plann --system lumi
 expect_rc 2; expect_stdout_empty
-expect_stderr "mlsub: error: unknown command 'plann'; did you mean 'plan'? commands: plan, check, systems, show, submit, status, cancel, logs, report, doctor, completion, config (mlsub --help)"
+expect_stderr "mlsub: error: unknown command 'plann'; did you mean 'plan'? commands: plan, check, systems, show, submit, status, cancel, logs, report, doctor, catalogue, completion, config (mlsub --help)"
 
 run
 expect_rc 2; expect_stderr_lines 1; expect_stderr_has "no command given"

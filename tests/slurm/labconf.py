@@ -113,6 +113,10 @@ def write_site(root, system, port, real_count):
                                                    if t.get("local_disk")})),
         "EnforcePartLimits=ALL",
         "SchedulerParameters=batch_sched_delay=0",
+        # The CLOUD nodes (powered down: no slurmd) are listed by scontrol
+        # show node and sinfo, so that mlsub catalogue verify and import see
+        # the site's node types.
+        "PrivateData=cloud",
         "CommunicationParameters=NoCtldInAddrAny,NoInAddrAny",
         "SlurmdParameters=config_overrides",
         "JobSubmitPlugins=lua",

@@ -69,6 +69,10 @@ class FakeSlurm final : public SlurmClient {
     }
     return out;
   }
+  // Not asked by submitting (mlsub catalogue reads them).
+  Expected<std::string> partitions_text() override { return fail(ErrorKind::slurm, "not faked"); }
+  Expected<std::string> nodes_text() override { return fail(ErrorKind::slurm, "not faked"); }
+  Expected<std::string> config_text() override { return fail(ErrorKind::slurm, "not faked"); }
   Expected<std::vector<QueuedJob>> mine() override {
     std::vector<QueuedJob> out;
     for (const auto& [id, comment] : queue) {
