@@ -11,6 +11,7 @@
 // Columns are found by name, so extra or reordered columns do no harm.
 
 #include "mlsub/report.hpp"
+#include "mlsub/text.hpp"
 
 #include <algorithm>
 #include <charconv>
@@ -32,15 +33,6 @@ namespace {
 
 constexpr double k_nan = std::numeric_limits<double>::quiet_NaN();
 const std::string k_power_average = "power.draw.average";
-
-std::string_view trim(std::string_view s) {
-  const auto first = s.find_first_not_of(" \t\r");
-  if (first == std::string_view::npos) {
-    return {};
-  }
-  const auto last = s.find_last_not_of(" \t\r");
-  return s.substr(first, last - first + 1);
-}
 
 std::vector<std::string_view> split_csv(std::string_view line) {
   std::vector<std::string_view> out;

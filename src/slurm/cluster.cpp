@@ -6,17 +6,10 @@
 #include <fmt/format.h>
 
 #include "mlsub/slurm.hpp"
+#include "mlsub/text.hpp"
 
 namespace mlsub {
 namespace {
-
-std::string_view trim(std::string_view s) {
-  const auto first = s.find_first_not_of(" \t\r\n");
-  if (first == std::string_view::npos) {
-    return {};
-  }
-  return s.substr(first, s.find_last_not_of(" \t\r\n") - first + 1);
-}
 
 bool all_digits(std::string_view s) {
   return !s.empty() && s.size() < 10 && s.find_first_not_of("0123456789") == std::string_view::npos;
