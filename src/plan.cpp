@@ -46,14 +46,15 @@ std::vector<Directive> Plan::directives() const {
     out.push_back({"output", *output});
   }
   const std::pair<const char*, const std::optional<std::string>*> asked[] = {
-      {"constraint", &constraint}, {"qos", &qos},             {"reservation", &reservation},
-      {"dependency", &dependency}, {"mail-type", &mail_type}, {"mail-user", &mail_user}};
+      {"constraint", &slurm.constraint},   {"qos", &slurm.qos},
+      {"reservation", &slurm.reservation}, {"dependency", &slurm.dependency},
+      {"mail-type", &slurm.mail_type},     {"mail-user", &slurm.mail_user}};
   for (const auto& [option, value] : asked) {
     if (*value) {
       out.push_back({option, **value});
     }
   }
-  if (exclusive) {
+  if (slurm.exclusive) {
     out.push_back({"exclusive", ""});
   }
   out.insert(out.end(), extra_directives.begin(), extra_directives.end());
@@ -129,13 +130,13 @@ nlohmann::json scheduling_json(const Plan& plan) {
       {"sweep_names", plan.sweep_names},
       {"requeue_lead_seconds", optional_json(plan.requeue_lead_seconds)},
       {"requeue_wait_seconds", optional_json(plan.requeue_wait_seconds)},
-      {"constraint", optional_json(plan.constraint)},
-      {"qos", optional_json(plan.qos)},
-      {"reservation", optional_json(plan.reservation)},
-      {"dependency", optional_json(plan.dependency)},
-      {"mail_type", optional_json(plan.mail_type)},
-      {"mail_user", optional_json(plan.mail_user)},
-      {"exclusive", plan.exclusive},
+      {"constraint", optional_json(plan.slurm.constraint)},
+      {"qos", optional_json(plan.slurm.qos)},
+      {"reservation", optional_json(plan.slurm.reservation)},
+      {"dependency", optional_json(plan.slurm.dependency)},
+      {"mail_type", optional_json(plan.slurm.mail_type)},
+      {"mail_user", optional_json(plan.slurm.mail_user)},
+      {"exclusive", plan.slurm.exclusive},
       {"sbatch", options_json(plan.extra_directives)},
   };
 }

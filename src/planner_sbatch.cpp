@@ -151,10 +151,10 @@ Expected<ConstraintReading> read_constraint(const System& s, const std::string& 
 }
 
 Expected<void> choose_constraint(const System& s, const Request& r, Plan& plan) {
-  if (!r.constraint) {
+  if (!r.slurm.constraint) {
     return {};
   }
-  const std::string& expr = *r.constraint;
+  const std::string& expr = *r.slurm.constraint;
   if (auto ok = check_value("--constraint", expr, true); !ok) {
     return ok;
   }
@@ -165,7 +165,7 @@ Expected<void> choose_constraint(const System& s, const Request& r, Plan& plan) 
                             "names joined by & (all) or | (any), e.g. -C 'a&b'",
                             expr));
   }
-  plan.constraint = expr;
+  plan.slurm.constraint = expr;
   if (s.constraints.empty()) {
     plan.reasons.push_back({"constraint", expr,
                             fmt::format("asked for with --constraint; the catalogue records no "
@@ -248,12 +248,12 @@ constexpr std::array<std::string_view, 13> k_mail_types = {
     "TIME_LIMIT_80", "TIME_LIMIT_50", "ARRAY_TASKS"};
 
 Expected<void> choose_mail(const Request& r, Plan& plan) {
-  if (r.mail_type) {
-    if (auto ok = check_value("--mail-type", *r.mail_type, true); !ok) {
+  if (r.slurm.mail_type) {
+    if (auto ok = check_value("--mail-type", *r.slurm.mail_type, true); !ok) {
       return ok;
     }
     const std::vector<std::string> names(k_mail_types.begin(), k_mail_types.end());
-    std::string_view rest = *r.mail_type;
+    std::string_view rest = *r.slurm.mail_type;
     for (;;) {
       const auto comma = rest.find(',');
       std::string type(rest.substr(0, comma));
@@ -271,20 +271,20 @@ Expected<void> choose_mail(const Request& r, Plan& plan) {
       }
       rest = rest.substr(comma + 1);
     }
-    plan.mail_type = r.mail_type;
-    plan.reasons.push_back({"mail-type", *r.mail_type,
-                            r.mail_user ? "asked for with --mail-type"
+    plan.slurm.mail_type = r.slurm.mail_type;
+    plan.reasons.push_back({"mail-type", *r.slurm.mail_type,
+                            r.slurm.mail_user ? "asked for with --mail-type"
                                         : "asked for with --mail-type; the mail goes to the "
                                           "submitting user (--mail-user names another address)",
                             ""});
   }
-  if (r.mail_user) {
-    if (auto ok = check_value("--mail-user", *r.mail_user, true); !ok) {
+  if (r.slurm.mail_user) {
+    if (auto ok = check_value("--mail-user", *r.slurm.mail_user, true); !ok) {
       return ok;
     }
-    plan.mail_user = r.mail_user;
-    plan.reasons.push_back({"mail-user", *r.mail_user, "asked for with --mail-user", ""});
-    if (!r.mail_type) {
+    plan.slurm.mail_user = r.slurm.mail_user;
+    plan.reasons.push_back({"mail-user", *r.slurm.mail_user, "asked for with --mail-user", ""});
+    if (!r.slurm.mail_type) {
       plan.warnings.push_back("--mail-user without --mail-type: Slurm sends no mail; add e.g. "
                               "--mail-type END,FAIL");
     }
@@ -311,45 +311,45 @@ Expected<void> check_name(std::string_view flag, const std::string& value, bool 
 
 Expected<void> choose_scheduling(const System& s, const NodeType& node, const Partition& p,
                                  const Request& r, Plan& plan) {
-  if (r.qos) {
-    if (auto ok = check_name("--qos", *r.qos, false); !ok) {
+  if (r.slurm.qos) {
+    if (auto ok = check_name("--qos", *r.slurm.qos, false); !ok) {
       return ok;
     }
-    plan.qos = r.qos;
-    plan.reasons.push_back({"qos", *r.qos,
+    plan.slurm.qos = r.slurm.qos;
+    plan.reasons.push_back({"qos", *r.slurm.qos,
                             fmt::format("asked for with --qos; the catalogue records no QOS "
                                         "names for {}, so only Slurm checks it (and that your "
                                         "account may use it), when the job is submitted",
                                         s.name),
                             ""});
   }
-  if (r.reservation) {
-    if (auto ok = check_name("--reservation", *r.reservation, true); !ok) {
+  if (r.slurm.reservation) {
+    if (auto ok = check_name("--reservation", *r.slurm.reservation, true); !ok) {
       return ok;
     }
-    plan.reservation = r.reservation;
-    plan.reasons.push_back({"reservation", *r.reservation,
+    plan.slurm.reservation = r.slurm.reservation;
+    plan.reasons.push_back({"reservation", *r.slurm.reservation,
                             "asked for with --reservation; Slurm checks the name, its time "
                             "window and that you may use it when the job is submitted",
                             ""});
   }
-  if (r.dependency) {
-    if (auto ok = check_value("--dependency", *r.dependency, true); !ok) {
+  if (r.slurm.dependency) {
+    if (auto ok = check_value("--dependency", *r.slurm.dependency, true); !ok) {
       return ok;
     }
-    if (!is_dependency_spec(*r.dependency)) {
+    if (!is_dependency_spec(*r.slurm.dependency)) {
       return fail(ErrorKind::usage,
                   fmt::format("--dependency '{}' is not Slurm's dependency syntax; write "
                               "TYPE:JOBID[:JOBID...] with TYPE one of {}, or singleton; join "
                               "several with , (all must hold) or ? (any)",
-                              *r.dependency, fmt::join(k_dependency_types, ", ")));
+                              *r.slurm.dependency, fmt::join(k_dependency_types, ", ")));
     }
-    plan.dependency = r.dependency;
-    plan.reasons.push_back({"dependency", *r.dependency,
+    plan.slurm.dependency = r.slurm.dependency;
+    plan.reasons.push_back({"dependency", *r.slurm.dependency,
                             "asked for with --dependency: the job waits until it holds", ""});
   }
-  if (r.exclusive) {
-    plan.exclusive = true;
+  if (r.slurm.exclusive) {
+    plan.slurm.exclusive = true;
     std::string why = "asked for with --exclusive: no other job shares the job's nodes";
     if (p.whole_node) {
       why += fmt::format(" (partition {} gives whole nodes anyway)", p.name);

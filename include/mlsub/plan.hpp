@@ -10,6 +10,7 @@
 #include "mlsub/catalogue.hpp"
 #include "mlsub/duration.hpp"
 #include "mlsub/launcher.hpp"
+#include "mlsub/request.hpp"
 #include "mlsub/size.hpp"
 
 namespace mlsub {
@@ -85,13 +86,7 @@ struct Plan {
   // sbatch options the user asked for that mlsub does not plan: the
   // first-class ones, then --sbatch KEY=VALUE pass-through in the order
   // given (mem and cpus-per-task raise the fields above instead).
-  std::optional<std::string> constraint;
-  std::optional<std::string> qos;
-  std::optional<std::string> reservation;
-  std::optional<std::string> dependency;
-  std::optional<std::string> mail_type;
-  std::optional<std::string> mail_user;
-  bool exclusive = false;
+  SlurmFlags slurm;
   std::vector<Directive> extra_directives;
   // One entry per array index: the arguments that index adds to the program.
   std::vector<std::vector<std::string>> sweep;

@@ -12,6 +12,19 @@ namespace mlsub {
 
 /// What the user asked for, already parsed from text but not yet checked
 /// against any system. Either `gpus`, or `nodes` with `gpus_per_node`.
+/// The sbatch options mlsub has flags for but does not plan (--constraint,
+/// --qos, --reservation, --dependency, --mail-type, --mail-user,
+/// --exclusive): as typed in a request, as checked in a plan.
+struct SlurmFlags {
+  std::optional<std::string> constraint;
+  std::optional<std::string> qos;
+  std::optional<std::string> reservation;
+  std::optional<std::string> dependency;
+  std::optional<std::string> mail_type;
+  std::optional<std::string> mail_user;
+  bool exclusive = false;
+};
+
 struct Request {
   std::string system;
   std::optional<int> gpus;
@@ -40,13 +53,7 @@ struct Request {
   std::optional<Size> local_disk;
   // sbatch options mlsub does not plan, as typed: first-class flags, and
   // --sbatch KEY=VALUE (or KEY alone for a flag) for the rest, in order.
-  std::optional<std::string> constraint;
-  std::optional<std::string> qos;
-  std::optional<std::string> reservation;
-  std::optional<std::string> dependency;
-  std::optional<std::string> mail_type;
-  std::optional<std::string> mail_user;
-  bool exclusive = false;
+  SlurmFlags slurm;
   std::vector<std::string> sbatch;
   // An array job: Slurm's --array spec as given (0-9%2), or a sweep, each
   // "name=v1,v2,..." (the cartesian product becomes the array).

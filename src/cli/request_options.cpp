@@ -32,26 +32,26 @@ Expected<std::optional<int>> count(const char* flag, const std::optional<std::st
 // sbatch options mlsub does not plan: the common ones as flags, the rest
 // through --sbatch.
 void add_slurm_options(CLI::App& app, RequestOptions& o) {
-  app.add_option("--constraint,-C", o.constraint,
+  app.add_option("--constraint,-C", o.slurm.constraint,
                  "Node features, e.g. 'a&b' (checked against the features the catalogue lists "
                  "for the system: mlsub show SYSTEM)")
       ->type_name("FEATURES")
       ->group("Slurm");
-  app.add_option("--qos,-q", o.qos, "Quality of service")->type_name("QOS")->group("Slurm");
-  app.add_option("--reservation", o.reservation, "Run in this reservation")
+  app.add_option("--qos,-q", o.slurm.qos, "Quality of service")->type_name("QOS")->group("Slurm");
+  app.add_option("--reservation", o.slurm.reservation, "Run in this reservation")
       ->type_name("NAME")
       ->group("Slurm");
-  app.add_option("--dependency,-d", o.dependency,
+  app.add_option("--dependency,-d", o.slurm.dependency,
                  "Start after other jobs, e.g. afterok:123456 (Slurm's syntax)")
       ->type_name("TYPE:JOBID")
       ->group("Slurm");
-  app.add_option("--mail-type", o.mail_type, "Mail on these events, e.g. END,FAIL")
+  app.add_option("--mail-type", o.slurm.mail_type, "Mail on these events, e.g. END,FAIL")
       ->type_name("TYPES")
       ->group("Slurm");
-  app.add_option("--mail-user", o.mail_user, "Send the mail to this address")
+  app.add_option("--mail-user", o.slurm.mail_user, "Send the mail to this address")
       ->type_name("ADDRESS")
       ->group("Slurm");
-  app.add_flag("--exclusive", o.exclusive, "Share the nodes with no other job")->group("Slurm");
+  app.add_flag("--exclusive", o.slurm.exclusive, "Share the nodes with no other job")->group("Slurm");
   repeatable(
       app.add_option("--sbatch", o.sbatch,
                      "Any other sbatch option, as KEY=VALUE (KEY alone for a flag), e.g. "
@@ -312,13 +312,7 @@ Expected<Request> to_request(const RequestOptions& o, std::vector<std::string> c
   r.plain_edf = o.plain_edf;
   r.binds = o.binds;
   r.env = o.env;
-  r.constraint = o.constraint;
-  r.qos = o.qos;
-  r.reservation = o.reservation;
-  r.dependency = o.dependency;
-  r.mail_type = o.mail_type;
-  r.mail_user = o.mail_user;
-  r.exclusive = o.exclusive;
+  r.slurm = o.slurm;
   r.sbatch = o.sbatch;
   r.program = o.program;
   r.args = o.args;

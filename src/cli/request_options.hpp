@@ -42,13 +42,7 @@ struct RequestOptions {
   std::optional<int> requeue_lead;
   bool no_monitor = false;
   std::optional<int> monitor_interval;
-  std::optional<std::string> constraint;
-  std::optional<std::string> qos;
-  std::optional<std::string> reservation;
-  std::optional<std::string> dependency;
-  std::optional<std::string> mail_type;
-  std::optional<std::string> mail_user;
-  bool exclusive = false;
+  SlurmFlags slurm;
   std::vector<std::string> sbatch;
   std::string program;
   std::vector<std::string> args;

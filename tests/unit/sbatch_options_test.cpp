@@ -74,7 +74,7 @@ TEST_CASE("dependency: Slurm's syntax is accepted, anything else refused") {
                            "afterok:1,afternotok:2", "afterok:1?afterany:2",
                            "aftercorr:3,singleton", "afterburstbuffer:9"}) {
     Request r = one_gpu();
-    r.dependency = good;
+    r.slurm.dependency = good;
     auto p = plan_on("lumi", r);
     INFO(good);
     REQUIRE(p);
@@ -84,7 +84,7 @@ TEST_CASE("dependency: Slurm's syntax is accepted, anything else refused") {
                           "afterok:1+5", "afterok:1,afterok:2?afterok:3", "afterok::1",
                           "afterok:1_", "singleton:1", "AFTEROK:1"}) {
     Request r = one_gpu();
-    r.dependency = bad;
+    r.slurm.dependency = bad;
     auto p = plan_on("lumi", r);
     INFO(bad);
     REQUIRE_FALSE(p);
@@ -95,7 +95,7 @@ TEST_CASE("dependency: Slurm's syntax is accepted, anything else refused") {
 TEST_CASE("constraint: checked part by part against the features the catalogue lists") {
   Request r = one_gpu();
   r.uenv = "pytorch/v2.9.1:/user-environment";
-  r.constraint = "thp_never&nvidia_vboost_enabled";
+  r.slurm.constraint = "thp_never&nvidia_vboost_enabled";
   auto p = plan_on("alps-clariden", r);
   REQUIRE(p);
   CHECK(directive(*p, "constraint") == "thp_never&nvidia_vboost_enabled");
@@ -110,17 +110,17 @@ TEST_CASE("constraint: checked part by part against the features the catalogue l
   };
   CHECK(unlisted(*p).empty());
 
-  r.constraint = "[thp_never|thp_madvise]&nvidia_vboost_enabled*2";
+  r.slurm.constraint = "[thp_never|thp_madvise]&nvidia_vboost_enabled*2";
   p = plan_on("alps-clariden", r);
   REQUIRE(p);  // thp_madvise is not listed: a warning, not an error
   CHECK(unlisted(*p).find("feature thp_madvise (") != std::string::npos);
 
-  r.constraint = "thp_nevr";  // close to a listed name: a typo
+  r.slurm.constraint = "thp_nevr";  // close to a listed name: a typo
   p = plan_on("alps-clariden", r);
   REQUIRE_FALSE(p);
   CHECK(p.error().message.find("did you mean 'thp_never'?") != std::string::npos);
 
-  r.constraint = "a;b";
+  r.slurm.constraint = "a;b";
   p = plan_on("alps-clariden", r);
   REQUIRE_FALSE(p);
   CHECK(p.error().kind == ErrorKind::usage);
@@ -128,7 +128,7 @@ TEST_CASE("constraint: checked part by part against the features the catalogue l
 
 TEST_CASE("constraint: where the catalogue lists none, the reason says so") {
   Request r = one_gpu();
-  r.constraint = "whatever";
+  r.slurm.constraint = "whatever";
   auto p = plan_on("lumi", r);
   REQUIRE(p);
   REQUIRE(reason(*p, "constraint"));
@@ -138,16 +138,16 @@ TEST_CASE("constraint: where the catalogue lists none, the reason says so") {
 
 TEST_CASE("mail: types from Slurm's list, any case; a user alone is warned about") {
   Request r = one_gpu();
-  r.mail_type = "begin,END,Time_Limit_80";
+  r.slurm.mail_type = "begin,END,Time_Limit_80";
   auto p = plan_on("lumi", r);
   REQUIRE(p);
   CHECK(directive(*p, "mail-type") == "begin,END,Time_Limit_80");
-  r.mail_type = "END,ENDD";
+  r.slurm.mail_type = "END,ENDD";
   p = plan_on("lumi", r);
   REQUIRE_FALSE(p);
   CHECK(p.error().message.find("did you mean 'END'?") != std::string::npos);
-  r.mail_type.reset();
-  r.mail_user = "me@example.org";
+  r.slurm.mail_type.reset();
+  r.slurm.mail_user = "me@example.org";
   p = plan_on("lumi", r);
   REQUIRE(p);
   CHECK(directive(*p, "mail-user") == "me@example.org");
@@ -156,7 +156,7 @@ TEST_CASE("mail: types from Slurm's list, any case; a user alone is warned about
 
 TEST_CASE("exclusive and the pass-through become directives after the planned ones") {
   Request r = one_gpu();
-  r.exclusive = true;
+  r.slurm.exclusive = true;
   r.sbatch = {"hint=nomultithread", "requeue", "comment=a b"};
   auto p = plan_on("lumi", r);
   REQUIRE(p);
