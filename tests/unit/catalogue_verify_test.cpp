@@ -334,7 +334,9 @@ TEST_CASE("paths are checked only where asked, and a missing one is a difference
   const SiteView site = site_of("23.11");
   System s = imported(site, "paths");
   s.environment.module_use = {"/nonexistent/modules", MLSUB_TEST_DATA_DIR};
-  s.monitoring = MonitoringRule{std::string("gpu-energy"), "", "", {}, {}};
+  MonitoringRule energy;
+  energy.energy_counter = "gpu-energy";
+  s.monitoring = energy;
   auto findings = verify_system(s, site, std::nullopt);
   int unchecked = 0;
   for (const auto& f : findings) {
