@@ -60,9 +60,9 @@ class FactChecks {
 
 const char* k_qos = "Slurm's partition does not say; a QOS or a submit plugin enforces it";
 
-void verify_partitions(const System& s, const SiteView& site,
-                       const std::vector<SiteNodeType>& site_types, std::vector<FactCheck>& out) {
-  // The default partition.
+// The system's default partition against Slurm's (the last Default=YES of each side).
+void verify_default_partition(const System& s, const SiteView& site,
+                              std::vector<FactCheck>& out) {
   const Partition* cat_default = nullptr;
   for (const auto& p : s.partitions) {
     if (p.is_default) {
@@ -83,7 +83,155 @@ void verify_partitions(const System& s, const SiteView& site,
   } else {
     sys.holds("default partition", "(none of its partitions)", site_default);
   }
+}
 
+// whole_node against OverSubscribe=EXCLUSIVE; without it, a plugin may still give whole nodes.
+void verify_whole_node(FactChecks& f, const Partition& p, const SlurmPartition& sp) {
+  if (sp.exclusive && p.whole_node) {
+    f.holds("whole_node", "true", "true (OverSubscribe=EXCLUSIVE)");
+  } else if (sp.exclusive) {
+    f.differs("whole_node", "false", "true (OverSubscribe=EXCLUSIVE)", true);
+  } else if (p.whole_node) {
+    f.not_checked("whole_node", "true",
+                  "the partition is not OverSubscribe=EXCLUSIVE; a submit plugin may give "
+                  "whole nodes");
+  } else {
+    f.holds("whole_node", "false", "false");
+  }
+}
+
+// State, time and node limits: compared where Slurm's partition sets them.
+void verify_partition_limits(FactChecks& f, const Partition& p, const SlurmPartition& sp) {
+  if (sp.state != "UP") {
+    f.differs("state", "UP", sp.state, false);
+  }
+  if (sp.max_time) {
+    f.compare("max_time", format_duration(p.max_time), format_duration(*sp.max_time), true);
+  } else {
+    f.not_checked("max_time", format_duration(p.max_time),
+                  "the partition has no MaxTime; a QOS may set one");
+  }
+  if (sp.max_nodes) {
+    f.compare("max_nodes", std::to_string(p.max_nodes), std::to_string(*sp.max_nodes), true);
+  } else {
+    f.not_checked("max_nodes", std::to_string(p.max_nodes),
+                  "the partition has no MaxNodes; a QOS may set one");
+  }
+  f.compare("min_nodes", std::to_string(p.min_nodes), std::to_string(std::max(1, sp.min_nodes)),
+            true);
+  verify_whole_node(f, p, sp);
+}
+
+// Each node type the partition names holds when the site has its GPU type there.
+void verify_partition_types(FactChecks& f, const System& s, const Partition& p,
+                            const std::vector<SiteNodeType>& site_types) {
+  std::set<std::string> site_has;
+  for (const auto& t : site_types) {
+    if (std::find(t.partitions.begin(), t.partitions.end(), p.name) != t.partitions.end()) {
+      site_has.insert(t.gpu_type);
+    }
+  }
+  for (const auto& t : s.node_types) {
+    if (!p.has_node_type(t.name)) {
+      continue;
+    }
+    if (site_has.count(t.gpu_type)) {
+      f.holds("node_types", t.name, "gpu:" + t.gpu_type);
+    } else {
+      f.differs("node_types", t.name, "no gpu:" + t.gpu_type + " nodes in the partition",
+                true);
+    }
+  }
+}
+
+// cpus_per_gpu against DefCpuPerGPU, where it fits the node; never plan-changing.
+void verify_cpu_default(FactChecks& f, const System& s, const Partition& p,
+                        const SlurmPartition& sp) {
+  if (!sp.def_cpu_per_gpu) {
+    return;
+  }
+  for (const auto& t : s.node_types) {
+    if (!p.has_node_type(t.name)) {
+      continue;
+    }
+    const std::string what = "DefCpuPerGPU (" + t.name + " cpus_per_gpu)";
+    if (*sp.def_cpu_per_gpu * t.gpus > t.cores) {
+      f.not_checked(what, std::to_string(t.cpus_per_gpu),
+                    fmt::format("Slurm's DefCpuPerGPU={} does not fit {} GPUs in {} cores",
+                                *sp.def_cpu_per_gpu, t.gpus, t.cores));
+    } else {
+      // mlsub writes --cpus-per-task itself: the default does not change a plan.
+      f.compare(what, std::to_string(t.cpus_per_gpu), std::to_string(*sp.def_cpu_per_gpu),
+                false);
+    }
+  }
+}
+
+// memory against DefMemPerGPU (mlsub writes --mem itself: never plan-changing).
+void verify_mem_default(FactChecks& f, const System& s, const SlurmPartition& sp) {
+  if (!sp.def_mem_per_gpu) {
+    return;
+  }
+  if (s.memory.policy == MemoryPolicy::per_gpu && s.memory.per_gpu) {
+    f.compare("DefMemPerGPU (memory.per_gpu)", format_size(*s.memory.per_gpu),
+              format_size(*sp.def_mem_per_gpu), false);
+  } else {
+    f.holds("DefMemPerGPU (memory.policy)", "site: memory comes with the GPUs",
+            format_size(*sp.def_mem_per_gpu) + " per GPU");
+  }
+}
+
+// Each node type's memory under MaxMemPerNode; over it changes a plan when
+// mlsub asks for it (per-GPU share over the cap, or whole nodes).
+void verify_mem_cap(FactChecks& f, const System& s, const Partition& p,
+                    const SlurmPartition& sp) {
+  if (!sp.max_mem_per_node) {
+    return;
+  }
+  for (const auto& t : s.node_types) {
+    if (!p.has_node_type(t.name)) {
+      continue;
+    }
+    const bool fits = t.memory <= *sp.max_mem_per_node;
+    const bool per_gpu_over = s.memory.policy == MemoryPolicy::per_gpu && s.memory.per_gpu &&
+                              s.memory.per_gpu->mib * static_cast<std::uint64_t>(t.gpus) >
+                                  sp.max_mem_per_node->mib;
+    const std::string what = "MaxMemPerNode (" + t.name + " memory)";
+    if (fits) {
+      f.holds(what, format_size(t.memory), format_size(*sp.max_mem_per_node));
+    } else {
+      f.differs(what, format_size(t.memory), format_size(*sp.max_mem_per_node),
+                per_gpu_over || p.whole_node);
+    }
+  }
+}
+
+// Limits Slurm's partition cannot tell: not checked, each one the catalogue sets.
+void note_qos_limits(FactChecks& f, const Partition& p) {
+  if (p.max_gpus) {
+    f.not_checked("max_gpus", std::to_string(*p.max_gpus), k_qos);
+  }
+  if (p.min_gpus > 1) {
+    f.not_checked("min_gpus", std::to_string(p.min_gpus), k_qos);
+  }
+  if (p.max_cpus) {
+    f.not_checked("max_cpus", std::to_string(*p.max_cpus), k_qos);
+  }
+  if (p.max_node_minutes) {
+    f.not_checked("max_node_minutes", std::to_string(*p.max_node_minutes), k_qos);
+  }
+  if (p.max_jobs_per_user) {
+    f.not_checked("max_jobs_per_user", std::to_string(*p.max_jobs_per_user), k_qos);
+  }
+  if (p.max_running_per_user) {
+    f.not_checked("max_running_per_user", std::to_string(*p.max_running_per_user), k_qos);
+  }
+}
+
+// The default partition, then each catalogue partition against Slurm's of that name.
+void verify_partitions(const System& s, const SiteView& site,
+                       const std::vector<SiteNodeType>& site_types, std::vector<FactCheck>& out) {
+  verify_default_partition(s, site, out);
   for (const auto& p : s.partitions) {
     FactChecks f(out, "partition " + p.name, p.source, &p.facts);
     const auto it = std::find_if(site.partitions.begin(), site.partitions.end(),
@@ -94,117 +242,12 @@ void verify_partitions(const System& s, const SiteView& site,
     }
     const SlurmPartition& sp = *it;
     f.holds("exists", "yes", "yes");
-    if (sp.state != "UP") {
-      f.differs("state", "UP", sp.state, false);
-    }
-    if (sp.max_time) {
-      f.compare("max_time", format_duration(p.max_time), format_duration(*sp.max_time), true);
-    } else {
-      f.not_checked("max_time", format_duration(p.max_time),
-                    "the partition has no MaxTime; a QOS may set one");
-    }
-    if (sp.max_nodes) {
-      f.compare("max_nodes", std::to_string(p.max_nodes), std::to_string(*sp.max_nodes), true);
-    } else {
-      f.not_checked("max_nodes", std::to_string(p.max_nodes),
-                    "the partition has no MaxNodes; a QOS may set one");
-    }
-    f.compare("min_nodes", std::to_string(p.min_nodes), std::to_string(std::max(1, sp.min_nodes)),
-              true);
-    if (sp.exclusive && p.whole_node) {
-      f.holds("whole_node", "true", "true (OverSubscribe=EXCLUSIVE)");
-    } else if (sp.exclusive) {
-      f.differs("whole_node", "false", "true (OverSubscribe=EXCLUSIVE)", true);
-    } else if (p.whole_node) {
-      f.not_checked("whole_node", "true",
-                    "the partition is not OverSubscribe=EXCLUSIVE; a submit plugin may give "
-                    "whole nodes");
-    } else {
-      f.holds("whole_node", "false", "false");
-    }
-    // The GPU types the partition holds.
-    std::set<std::string> site_has;
-    for (const auto& t : site_types) {
-      if (std::find(t.partitions.begin(), t.partitions.end(), p.name) != t.partitions.end()) {
-        site_has.insert(t.gpu_type);
-      }
-    }
-    for (const auto& t : s.node_types) {
-      if (!p.has_node_type(t.name)) {
-        continue;
-      }
-      if (site_has.count(t.gpu_type)) {
-        f.holds("node_types", t.name, "gpu:" + t.gpu_type);
-      } else {
-        f.differs("node_types", t.name, "no gpu:" + t.gpu_type + " nodes in the partition",
-                  true);
-      }
-    }
-    // Per-partition defaults and memory limits Slurm reports.
-    if (sp.def_cpu_per_gpu) {
-      for (const auto& t : s.node_types) {
-        if (!p.has_node_type(t.name)) {
-          continue;
-        }
-        const std::string what = "DefCpuPerGPU (" + t.name + " cpus_per_gpu)";
-        if (*sp.def_cpu_per_gpu * t.gpus > t.cores) {
-          f.not_checked(what, std::to_string(t.cpus_per_gpu),
-                        fmt::format("Slurm's DefCpuPerGPU={} does not fit {} GPUs in {} cores",
-                                    *sp.def_cpu_per_gpu, t.gpus, t.cores));
-        } else {
-          // mlsub writes --cpus-per-task itself: the default does not change a plan.
-          f.compare(what, std::to_string(t.cpus_per_gpu), std::to_string(*sp.def_cpu_per_gpu),
-                    false);
-        }
-      }
-    }
-    if (sp.def_mem_per_gpu) {
-      if (s.memory.policy == MemoryPolicy::per_gpu && s.memory.per_gpu) {
-        // mlsub writes --mem itself.
-        f.compare("DefMemPerGPU (memory.per_gpu)", format_size(*s.memory.per_gpu),
-                  format_size(*sp.def_mem_per_gpu), false);
-      } else {
-        f.holds("DefMemPerGPU (memory.policy)", "site: memory comes with the GPUs",
-                format_size(*sp.def_mem_per_gpu) + " per GPU");
-      }
-    }
-    if (sp.max_mem_per_node) {
-      for (const auto& t : s.node_types) {
-        if (!p.has_node_type(t.name)) {
-          continue;
-        }
-        const bool fits = t.memory <= *sp.max_mem_per_node;
-        const bool per_gpu_over = s.memory.policy == MemoryPolicy::per_gpu && s.memory.per_gpu &&
-                                  s.memory.per_gpu->mib * static_cast<std::uint64_t>(t.gpus) >
-                                      sp.max_mem_per_node->mib;
-        const std::string what = "MaxMemPerNode (" + t.name + " memory)";
-        if (fits) {
-          f.holds(what, format_size(t.memory), format_size(*sp.max_mem_per_node));
-        } else {
-          f.differs(what, format_size(t.memory), format_size(*sp.max_mem_per_node),
-                    per_gpu_over || p.whole_node);
-        }
-      }
-    }
-    // Limits Slurm's partition cannot tell.
-    if (p.max_gpus) {
-      f.not_checked("max_gpus", std::to_string(*p.max_gpus), k_qos);
-    }
-    if (p.min_gpus > 1) {
-      f.not_checked("min_gpus", std::to_string(p.min_gpus), k_qos);
-    }
-    if (p.max_cpus) {
-      f.not_checked("max_cpus", std::to_string(*p.max_cpus), k_qos);
-    }
-    if (p.max_node_minutes) {
-      f.not_checked("max_node_minutes", std::to_string(*p.max_node_minutes), k_qos);
-    }
-    if (p.max_jobs_per_user) {
-      f.not_checked("max_jobs_per_user", std::to_string(*p.max_jobs_per_user), k_qos);
-    }
-    if (p.max_running_per_user) {
-      f.not_checked("max_running_per_user", std::to_string(*p.max_running_per_user), k_qos);
-    }
+    verify_partition_limits(f, p, sp);
+    verify_partition_types(f, s, p, site_types);
+    verify_cpu_default(f, s, p, sp);
+    verify_mem_default(f, s, sp);
+    verify_mem_cap(f, s, p, sp);
+    note_qos_limits(f, p);
   }
 }
 
@@ -239,36 +282,34 @@ void verify_node_types(const System& s, const SiteView& site,
   (void)site;
 }
 
-void verify_unknowable(const System& s, const std::optional<PathProbe>& paths,
-                       std::vector<FactCheck>& out) {
-  {
-    FactChecks f(out, "gpu_request", s.gpu_request.source, &s.gpu_request.facts);
-    f.not_checked("option", "--" + s.gpu_request.option + "=" + s.gpu_request.format,
-                  "not asked of Slurm here (mlsub plan --validate asks sbatch --test-only)");
-  }
-  {
-    FactChecks f(out, "launch", s.launch.source, &s.launch.facts);
-    f.not_checked("multi_gpu", std::string(launcher_name(s.launch.multi_gpu)),
-                  "Slurm does not say how a site starts multi-GPU jobs");
-  }
-  {
-    FactChecks f(out, "memory", s.memory.source, &s.memory.facts);
-    f.not_checked("policy", s.memory.policy == MemoryPolicy::per_gpu ? "per_gpu" : "site",
-                  "a submit plugin may set or require --mem; Slurm does not say");
-  }
-  {
-    FactChecks f(out, "account", s.account.source, &s.account.facts);
-    f.not_checked("pattern", s.account.pattern.value_or("(any)"),
-                  "the account's form is the site's rule (sacctmgr, a submit plugin)");
-  }
-  FactChecks env(out, "environment", s.environment.source, &s.environment.facts);
+// The rules Slurm cannot tell (GPU form, launcher, memory policy, account,
+// modules): each not checked.
+void note_site_rules(const System& s, std::vector<FactCheck>& out) {
+  FactChecks(out, "gpu_request", s.gpu_request.source, &s.gpu_request.facts)
+      .not_checked("option", "--" + s.gpu_request.option + "=" + s.gpu_request.format,
+                   "not asked of Slurm here (mlsub plan --validate asks sbatch --test-only)");
+  FactChecks(out, "launch", s.launch.source, &s.launch.facts)
+      .not_checked("multi_gpu", std::string(launcher_name(s.launch.multi_gpu)),
+                   "Slurm does not say how a site starts multi-GPU jobs");
+  FactChecks(out, "memory", s.memory.source, &s.memory.facts)
+      .not_checked("policy", s.memory.policy == MemoryPolicy::per_gpu ? "per_gpu" : "site",
+                   "a submit plugin may set or require --mem; Slurm does not say");
+  FactChecks(out, "account", s.account.source, &s.account.facts)
+      .not_checked("pattern", s.account.pattern.value_or("(any)"),
+                   "the account's form is the site's rule (sacctmgr, a submit plugin)");
   std::string software;
   for (const auto& m : s.environment.modules) {
     software += (software.empty() ? "" : " ") + m;
   }
-  env.not_checked("modules", software.empty() ? "(none)" : software,
-                  "Slurm does not know the software environment");
-  // Paths the catalogue names on the site.
+  FactChecks(out, "environment", s.environment.source, &s.environment.facts)
+      .not_checked("modules", software.empty() ? "(none)" : software,
+                   "Slurm does not know the software environment");
+}
+
+// The environment's paths on the site (module directories, the container
+// image): they must exist where the host is the site's and the path is plain.
+void verify_dirs(const System& s, const std::optional<PathProbe>& paths,
+                 std::vector<FactCheck>& out) {
   std::vector<std::pair<std::string, std::string>> dirs;  // field, path
   for (const auto& d : s.environment.module_use) {
     dirs.emplace_back("module_use", d);
@@ -276,16 +317,7 @@ void verify_unknowable(const System& s, const std::optional<PathProbe>& paths,
   if (s.environment.container && s.environment.container->image) {
     dirs.emplace_back("container.image", *s.environment.container->image);
   }
-  std::vector<std::pair<std::string, std::string>> tools;
-  if (s.monitoring) {
-    if (s.monitoring->energy_counter) {
-      tools.emplace_back("energy_counter", *s.monitoring->energy_counter);
-    }
-    if (!s.monitoring->efficiency_tool.empty()) {
-      const auto& t = s.monitoring->efficiency_tool;
-      tools.emplace_back("efficiency_tool", t.substr(0, t.find(' ')));
-    }
-  }
+  FactChecks env(out, "environment", s.environment.source, &s.environment.facts);
   for (const auto& [field, path] : dirs) {
     if (!paths) {
       env.not_checked(field, path, "not on the site's host (pass --check-paths on its login node)");
@@ -295,6 +327,22 @@ void verify_unknowable(const System& s, const std::optional<PathProbe>& paths,
       env.holds(field, path, "exists");
     } else {
       env.differs(field, path, "does not exist", true);
+    }
+  }
+}
+
+// The monitoring tools (energy counter, efficiency tool): found as a file or
+// on PATH where the host is the site's; a missing one does not change a plan.
+void verify_tools(const System& s, const std::optional<PathProbe>& paths,
+                  std::vector<FactCheck>& out) {
+  std::vector<std::pair<std::string, std::string>> tools;  // field, file or command
+  if (s.monitoring) {
+    if (s.monitoring->energy_counter) {
+      tools.emplace_back("energy_counter", *s.monitoring->energy_counter);
+    }
+    if (!s.monitoring->efficiency_tool.empty()) {
+      const auto& t = s.monitoring->efficiency_tool;
+      tools.emplace_back("efficiency_tool", t.substr(0, t.find(' ')));
     }
   }
   FactChecks tool(out, "monitoring", s.monitoring ? s.monitoring->source : s.environment.source,
@@ -310,6 +358,14 @@ void verify_unknowable(const System& s, const std::optional<PathProbe>& paths,
       tool.differs(field, name, "not found (neither a file nor a command on PATH)", false);
     }
   }
+}
+
+// What Slurm cannot tell (not checked), and the paths and tools the catalogue names.
+void verify_unknowable(const System& s, const std::optional<PathProbe>& paths,
+                       std::vector<FactCheck>& out) {
+  note_site_rules(s, out);
+  verify_dirs(s, paths, out);
+  verify_tools(s, paths, out);
 }
 
 }  // namespace

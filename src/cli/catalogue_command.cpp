@@ -62,6 +62,87 @@ bool on_path(const std::string& tool) {
   return false;
 }
 
+// Paths are looked for only with --check-paths (on the site's host).
+std::optional<PathProbe> path_probe(bool check_paths) {
+  if (!check_paths) {
+    return std::nullopt;
+  }
+  return PathProbe{[](const std::string& p) {
+                     std::error_code ec;
+                     return fs::exists(p, ec);
+                   },
+                   on_path};
+}
+
+// The findings counted by status; `plan` counts the differences that change a plan.
+struct Tally {
+  int differs = 0;
+  int plan = 0;
+  int holds = 0;
+  int unchecked = 0;
+};
+
+Tally tally(const std::vector<FactCheck>& findings) {
+  Tally t;
+  for (const auto& f : findings) {
+    t.differs += f.status == FactStatus::differs;
+    t.plan += f.status == FactStatus::differs && f.changes_plan;
+    t.holds += f.status == FactStatus::holds;
+    t.unchecked += f.status == FactStatus::not_checked;
+  }
+  return t;
+}
+
+// --json: every finding, then the counts of differences.
+void print_verify_json(const System& system, const SiteView& site,
+                       const std::vector<FactCheck>& findings, const Tally& t) {
+  nlohmann::json out;
+  out["system"] = system.name;
+  out["cluster"] = site.cluster;
+  out["skipped_nodes"] = site.skipped_nodes;
+  out["findings"] = nlohmann::json::array();
+  for (const auto& f : findings) {
+    out["findings"].push_back({{"subject", f.subject},
+                               {"field", f.field},
+                               {"status", status_word(f.status)},
+                               {"catalogue", f.catalogue},
+                               {"site", f.site},
+                               {"changes_plan", f.changes_plan},
+                               {"source", f.source.url},
+                               {"checked", f.source.checked}});
+  }
+  out["differences"] = t.differs;
+  out["plan_changing"] = t.plan;
+  fmt::print("{}\n", out.dump(2));
+}
+
+// Text: the differences first, then what was not checked, then one summary line.
+void print_verify_text(const System& system, const SiteView& site,
+                       const std::vector<FactCheck>& findings, const Tally& t) {
+  for (const auto& f : findings) {
+    if (f.status == FactStatus::differs) {
+      fmt::print("differs: {}: {}: catalogue {}, site {}{} (source {}, checked {})\n",
+                 printable(f.subject), printable(f.field), printable(f.catalogue),
+                 printable(f.site), f.changes_plan ? "; plans change" : "",
+                 printable(f.source.url), f.source.checked);
+    }
+  }
+  for (const auto& f : findings) {
+    if (f.status == FactStatus::not_checked) {
+      fmt::print("not checked: {}: {}: {} ({}; source {}, checked {})\n", printable(f.subject),
+                 printable(f.field), printable(f.catalogue), printable(f.site),
+                 printable(f.source.url), f.source.checked);
+    }
+  }
+  fmt::print("{} on cluster {}: {} differences ({} change plans), {} facts hold, {} not "
+             "checked{}\n",
+             system.name, printable(site.cluster), t.differs, t.plan, t.holds, t.unchecked,
+             site.skipped_nodes.empty()
+                 ? std::string()
+                 : fmt::format(", {} nodes skipped", site.skipped_nodes.size()));
+}
+
+// `catalogue verify`: exit 11 (k_exit_differs) when a difference changes a plan.
 int run_verify(const GlobalOptions& global, const CatalogueOptions& o) {
   auto system = open_catalogue(global).load(o.system);
   if (!system) {
@@ -72,68 +153,14 @@ int run_verify(const GlobalOptions& global, const CatalogueOptions& o) {
   if (!site) {
     return fail_with(site.error());
   }
-  std::optional<PathProbe> paths;
-  if (o.check_paths) {
-    paths = PathProbe{[](const std::string& p) {
-                        std::error_code ec;
-                        return fs::exists(p, ec);
-                      },
-                      on_path};
-  }
-  const auto findings = verify_system(*system, *site, paths);
-  int differs = 0;
-  int plan = 0;
-  int holds = 0;
-  int unchecked = 0;
-  for (const auto& f : findings) {
-    differs += f.status == FactStatus::differs;
-    plan += f.status == FactStatus::differs && f.changes_plan;
-    holds += f.status == FactStatus::holds;
-    unchecked += f.status == FactStatus::not_checked;
-  }
+  const auto findings = verify_system(*system, *site, path_probe(o.check_paths));
+  const Tally t = tally(findings);
   if (o.json) {
-    nlohmann::json out;
-    out["system"] = system->name;
-    out["cluster"] = site->cluster;
-    out["skipped_nodes"] = site->skipped_nodes;
-    out["findings"] = nlohmann::json::array();
-    for (const auto& f : findings) {
-      out["findings"].push_back({{"subject", f.subject},
-                                 {"field", f.field},
-                                 {"status", status_word(f.status)},
-                                 {"catalogue", f.catalogue},
-                                 {"site", f.site},
-                                 {"changes_plan", f.changes_plan},
-                                 {"source", f.source.url},
-                                 {"checked", f.source.checked}});
-    }
-    out["differences"] = differs;
-    out["plan_changing"] = plan;
-    fmt::print("{}\n", out.dump(2));
+    print_verify_json(*system, *site, findings, t);
   } else {
-    for (const auto& f : findings) {
-      if (f.status == FactStatus::differs) {
-        fmt::print("differs: {}: {}: catalogue {}, site {}{} (source {}, checked {})\n",
-                   printable(f.subject), printable(f.field), printable(f.catalogue),
-                   printable(f.site), f.changes_plan ? "; plans change" : "",
-                   printable(f.source.url), f.source.checked);
-      }
-    }
-    for (const auto& f : findings) {
-      if (f.status == FactStatus::not_checked) {
-        fmt::print("not checked: {}: {}: {} ({}; source {}, checked {})\n", printable(f.subject),
-                   printable(f.field), printable(f.catalogue), printable(f.site),
-                   printable(f.source.url), f.source.checked);
-      }
-    }
-    fmt::print("{} on cluster {}: {} differences ({} change plans), {} facts hold, {} not "
-               "checked{}\n",
-               system->name, printable(site->cluster), differs, plan, holds, unchecked,
-               site->skipped_nodes.empty()
-                   ? std::string()
-                   : fmt::format(", {} nodes skipped", site->skipped_nodes.size()));
+    print_verify_text(*system, *site, findings, t);
   }
-  return plan > 0 ? k_exit_differs : k_exit_ok;
+  return t.plan > 0 ? k_exit_differs : k_exit_ok;
 }
 
 std::string today() {
@@ -251,6 +278,57 @@ void add_slurm_options(CLI::App* app, CatalogueOptions& o) {
       ->type_name("SECONDS");
 }
 
+// `catalogue verify`: its flags and help.
+CLI::App* add_verify_command(CLI::App* app, CatalogueOptions& o) {
+  CLI::App* verify = app->add_subcommand(
+      "verify", "Compare systems/SYSTEM.yaml with what this cluster's Slurm reports");
+  verify->add_option("--system,-s", o.system, "The catalogue's system to check")
+      ->required()
+      ->type_name("SYSTEM");
+  verify->add_flag("--json", o.json, "Every fact compared, as JSON");
+  verify->add_flag("--check-paths", o.check_paths,
+                   "Also check that the paths the catalogue names (container images, module "
+                   "directories, energy tools) exist here: use it on the site's login node");
+  add_slurm_options(verify, o);
+  verify->footer(
+      "Examples:\n"
+      "  mlsub catalogue verify --system lumi --check-paths\n"
+      "  mlsub catalogue verify --system alvis --json\n"
+      "\n"
+      "Prints one line per difference (the catalogue's value, the site's, the\n"
+      "entry's source and date), then the facts Slurm cannot tell (not checked).\n"
+      "Exit codes: 0 when no difference changes a plan, 11 when one does,\n"
+      "5 when a Slurm command fails or hangs.");
+  return verify;
+}
+
+// `catalogue import`: its flags and help.
+CLI::App* add_import_command(CLI::App* app, CatalogueOptions& o) {
+  CLI::App* import = app->add_subcommand(
+      "import", "Write systems/NAME.yaml from this cluster's Slurm");
+  import->add_option("name", o.name, "The new system's name")->required()->type_name("NAME");
+  import->add_option("--output,-o", o.output,
+                     "Directory to write NAME.yaml in (default: ~/.config/mlsub/systems)")
+      ->type_name("DIR");
+  import->add_flag("--force", o.force, "Replace NAME.yaml if it exists");
+  import->add_option("--docs", o.docs, "The site's user guide, for the file's docs: field")
+      ->type_name("URL");
+  import->add_flag("!--no-probe", o.probe,
+                   "Do not ask sbatch --test-only which GPU request form the cluster accepts");
+  add_slurm_options(import, o);
+  import->footer(
+      "Examples:\n"
+      "  mlsub catalogue import mycluster\n"
+      "  mlsub catalogue import mycluster --output systems --docs https://hpc.example.org/\n"
+      "\n"
+      "Partitions, their limits and the GPU nodes come from Slurm; the launcher,\n"
+      "software environment, memory policy and account form are conservative\n"
+      "choices marked `assumed:` (docs/guides/catalogue-entry.md says how to\n"
+      "settle them). Exit codes: 5 when a Slurm command fails, 7 when the file\n"
+      "exists (without --force) or cannot be written.");
+  return import;
+}
+
 }  // namespace
 
 Command setup_catalogue_command(CLI::App& root, const GlobalOptions& global) {
@@ -264,47 +342,8 @@ Command setup_catalogue_command(CLI::App& root, const GlobalOptions& global) {
       "  mlsub catalogue import mycluster\n"
       "\n"
       "Run 'mlsub catalogue verify --help' or 'mlsub catalogue import --help' for their flags.");
-  CLI::App* verify = app->add_subcommand(
-      "verify", "Compare systems/SYSTEM.yaml with what this cluster's Slurm reports");
-  verify->add_option("--system,-s", o->system, "The catalogue's system to check")
-      ->required()
-      ->type_name("SYSTEM");
-  verify->add_flag("--json", o->json, "Every fact compared, as JSON");
-  verify->add_flag("--check-paths", o->check_paths,
-                   "Also check that the paths the catalogue names (container images, module "
-                   "directories, energy tools) exist here: use it on the site's login node");
-  add_slurm_options(verify, *o);
-  verify->footer(
-      "Examples:\n"
-      "  mlsub catalogue verify --system lumi --check-paths\n"
-      "  mlsub catalogue verify --system alvis --json\n"
-      "\n"
-      "Prints one line per difference (the catalogue's value, the site's, the\n"
-      "entry's source and date), then the facts Slurm cannot tell (not checked).\n"
-      "Exit codes: 0 when no difference changes a plan, 11 when one does,\n"
-      "5 when a Slurm command fails or hangs.");
-  CLI::App* import = app->add_subcommand(
-      "import", "Write systems/NAME.yaml from this cluster's Slurm");
-  import->add_option("name", o->name, "The new system's name")->required()->type_name("NAME");
-  import->add_option("--output,-o", o->output,
-                     "Directory to write NAME.yaml in (default: ~/.config/mlsub/systems)")
-      ->type_name("DIR");
-  import->add_flag("--force", o->force, "Replace NAME.yaml if it exists");
-  import->add_option("--docs", o->docs, "The site's user guide, for the file's docs: field")
-      ->type_name("URL");
-  import->add_flag("!--no-probe", o->probe,
-                   "Do not ask sbatch --test-only which GPU request form the cluster accepts");
-  add_slurm_options(import, *o);
-  import->footer(
-      "Examples:\n"
-      "  mlsub catalogue import mycluster\n"
-      "  mlsub catalogue import mycluster --output systems --docs https://hpc.example.org/\n"
-      "\n"
-      "Partitions, their limits and the GPU nodes come from Slurm; the launcher,\n"
-      "software environment, memory policy and account form are conservative\n"
-      "choices marked `assumed:` (docs/guides/catalogue-entry.md says how to\n"
-      "settle them). Exit codes: 5 when a Slurm command fails, 7 when the file\n"
-      "exists (without --force) or cannot be written.");
+  CLI::App* verify = add_verify_command(app, *o);
+  CLI::App* import = add_import_command(app, *o);
   return Command{app, [&global, o, verify, import]() {
                    if (verify->parsed()) {
                      return run_verify(global, *o);
