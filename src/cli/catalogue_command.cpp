@@ -17,6 +17,7 @@
 #include "mlsub/file.hpp"
 #include "mlsub/slurm.hpp"
 #include "output.hpp"
+#include "repeatable.hpp"
 
 namespace mlsub::cli {
 namespace {
@@ -266,12 +267,10 @@ int run_import(const GlobalOptions& global, const CatalogueOptions& o) {
 }
 
 void add_slurm_options(CLI::App* app, CatalogueOptions& o) {
-  app->add_option("--skip-feature", o.skip_features,
-                  "Leave out nodes with this Slurm feature (repeatable), e.g. nodes kept for "
-                  "something else")
-      ->type_name("FEATURE")
-      ->expected(1)
-      ->allow_extra_args(false);
+  repeatable(app->add_option("--skip-feature", o.skip_features,
+                             "Leave out nodes with this Slurm feature (repeatable), e.g. nodes "
+                             "kept for something else")
+                 ->type_name("FEATURE"));
   app->add_option("--timeout", o.timeout_s,
                   "Seconds to wait for each Slurm command before giving up (default: 30)")
       ->check(CLI::Range(1, 3600))

@@ -179,6 +179,9 @@ chmod +x "$work/fault/scontrol"
 PATH=$work/fault:$PATH run catalogue verify --system "$site"
 expect_rc 5
 expect_stderr_has "scontrol show config failed: slurm_load_partitions: Unable to contact slurm controller"
+# --skip-feature is repeatable (it reaches Slurm, which then fails here).
+PATH=$work/fault:$PATH run catalogue verify --system "$site" --skip-feature a --skip-feature b
+expect_rc 5
 printf '#!/bin/bash\nexec sleep 60\n' >"$work/fault/scontrol"
 PATH=$work/fault:$PATH run catalogue import x --output "$work/fault" --timeout 1
 expect_rc 5
