@@ -31,7 +31,7 @@ _mlsub() {
   done
   for ((i = 1; i < COMP_CWORD; i++)); do
     case ${COMP_WORDS[i]} in
-      --catalogue) ((i++)) ;;
+      --catalogue | --config) ((i++)) ;;  # global flags with a value
       -*) ;;
       *) cmd=${COMP_WORDS[i]}; break ;;
     esac
@@ -62,7 +62,7 @@ _mlsub() {
         mapfile -t COMPREPLY < <(compgen -W "$(_mlsub_list findings)" -- "$cur")
         return 0
       fi ;;
-    --template | --venv | --container | --check | --catalogue | --dir | -o | --output | --svg | --html)
+    --template | --venv | --container | --check | --catalogue | --config | --dir | -o | --output | --svg | --html)
       mapfile -t COMPREPLY < <(compgen -f -- "$cur")
       return 0 ;;
   esac

@@ -26,7 +26,7 @@ function __mlsub_command --description 'the mlsub command on the line, if any ("
             continue
         end
         switch $word
-            case --catalogue
+            case --catalogue --config
                 set skip 1
             case '-*'
             case '*'
@@ -86,7 +86,7 @@ complete -c mlsub -n '__mlsub_after --gpu-type' -a '(__mlsub_list gpu-types --sy
 complete -c mlsub -n '__mlsub_after --launcher' -a '(__mlsub_list launchers)'
 complete -c mlsub -n '__mlsub_in check; and __mlsub_after --ignore --explain' -a '(__mlsub_list findings)'
 complete -c mlsub -n '__mlsub_after --format' -a 'text github'
-complete -c mlsub -n '__mlsub_after --template --venv --container --check --catalogue --dir -o --output --svg --html' -F
+complete -c mlsub -n '__mlsub_after --template --venv --container --check --catalogue --config --dir -o --output --svg --html' -F
 # Commands, their flags, and what follows them.
 complete -c mlsub -n '__mlsub_in ""; and __mlsub_word' -a '(__mlsub_list commands)'
 complete -c mlsub -n 'not __mlsub_in --; and string match -q -- "-*" (commandline -ct)' -a '(__mlsub_flags)'

@@ -29,7 +29,7 @@ _mlsub() {
   done
   for ((i = 2; i < CURRENT; i++)); do
     case ${words[i]} in
-      --catalogue) ((i++)) ;;
+      --catalogue | --config) ((i++)) ;;  # global flags with a value
       -*) ;;
       *) cmd=${words[i]}; break ;;
     esac
@@ -48,7 +48,7 @@ _mlsub() {
     --launcher) _mlsub_offer launchers launchers; return ;;
     --ignore | --explain) [[ $cmd == check ]] && { _mlsub_offer findings findings; return; } ;;
     --format) compadd -- text github; return ;;
-    --template | --venv | --container | --check | --catalogue | --dir | -o | --output | --svg | --html)
+    --template | --venv | --container | --check | --catalogue | --config | --dir | -o | --output | --svg | --html)
       _files; return ;;
   esac
   if [[ -z $cmd ]]; then

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <set>
 
 #include "commands.hpp"
 #include "completion_script.hpp"
@@ -13,6 +14,7 @@
 #include "mlsub/check.hpp"
 #include "mlsub/launcher.hpp"
 #include "output.hpp"
+
 
 namespace mlsub::cli {
 namespace {
@@ -33,17 +35,22 @@ void print_word(const std::string& word, const std::string& description) {
 }
 
 // The long (and short) flags of `app`, with their descriptions; hidden
-// flags (no group) are left out.
-void print_flags(const CLI::App& app) {
+// flags (no group) and flags already in `seen` are left out.
+void print_flags(const CLI::App& app, std::set<std::string>& seen) {
+  const auto print_new = [&](const std::string& word, const std::string& description) {
+    if (seen.insert(word).second) {
+      print_word(word, description);
+    }
+  };
   for (const CLI::Option* option : app.get_options()) {
     if (option->get_group().empty() || option->nonpositional() == false) {
       continue;
     }
     for (const auto& name : option->get_lnames()) {
-      print_word("--" + name, option->get_description());
+      print_new("--" + name, option->get_description());
     }
     for (const auto& name : option->get_snames()) {
-      print_word("-" + name, option->get_description());
+      print_new("-" + name, option->get_description());
     }
   }
 }
@@ -62,9 +69,10 @@ int list_words(const CLI::App& root, const GlobalOptions& global, const Completi
         app = sub;
       }
     }
-    print_flags(*app);
+    std::set<std::string> seen;
+    print_flags(*app, seen);
     if (app != &root) {
-      print_flags(root);  // global flags work after the command too
+      print_flags(root, seen);  // global flags work after the command too (--help once)
     }
     return k_exit_ok;
   }

@@ -235,7 +235,8 @@ Command setup_config_command(CLI::App& root, const GlobalOptions& global) {
   CLI::App* app = root.add_subcommand(
       "config", "Show the settings from config files: per-system defaults for plan and submit");
   app->add_option("--system,-s", options->system,
-                  "Show what applies to this system, merged, with where each value comes from");
+                  "Show what applies to this system, merged, with where each value comes from")
+      ->type_name("SYSTEM");
   app->add_flag("--json", options->json, "Print it as JSON");
   app->footer(
       "Examples:\n"

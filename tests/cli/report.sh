@@ -33,7 +33,7 @@ PY
 # fixtures' README): the counters' energy, the integrated power beside it.
 run report "$fx/nvidia-counter" --ascii
 expect_rc 0
-expect_stdout_has "Job: 2 GPU(s), 0.07 GPU-hours, 20.2 Wh, mean utilisation 73 %: fair"
+expect_stdout_has "Job: 2 GPUs, 0.07 GPU-hours, 20.2 Wh, mean utilisation 73 %: fair"
 expect_stdout_has "Energy is the GPUs' own counters (NVML), read at the start and the end; power.draw.average, else power.draw integrated over the samples gives 20.0 Wh (-1 %)."
 expect_stdout_lacks "site's"
 run report "$fx/nvidia-counter" --json
