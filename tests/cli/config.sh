@@ -287,7 +287,7 @@ complete_words() {
 last_command="complete: mlsub conf"
 [ "$(complete_words mlsub conf)" = "config " ] && ok || bad "mlsub conf does not complete to config"
 last_command="complete: mlsub config --"
-[ "$(complete_words mlsub config --)" = "--help --json --system " ] && ok || bad "config's flags"
+[ "$(complete_words mlsub config --)" = "--catalogue --config --help --json --system --verbose --version " ] && ok || bad "config's flags (and the global ones)"
 last_command="complete: mlsub --config f.yaml plan --sys"
 [ "$(complete_words mlsub --config f.yaml plan --sys)" = "--system " ] && ok || bad "after --config FILE"
 

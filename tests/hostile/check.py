@@ -426,7 +426,8 @@ def check_config(c, name, v):
     """The flag of position `name` moved into a config file: the same outcome
     as the flag right after `plan`."""
     argv = positions(v)[name][0]
-    key = "env" if name == "env-name" else name
+    # Positions named for what they test; the flag they go through.
+    key = {"env-name": "env", "sbatch-key": "sbatch"}.get(name, name)
     at = argv.index("--" + key)
     try:
         argv[at + 1].encode("utf-8")
