@@ -46,19 +46,7 @@ run submit --system lumi --gpus 1 "${acct[@]}" --dir "$work/rq" --time 2 \
   --requeue-on-timeout 115 ./ckpt.sh
 expect_rc 0
 id=$(cat "$out")
-state=""
-held=0
-for _ in $(seq 900); do
-  state=$(scontrol show job "$id" -o 2>/dev/null | grep -o 'JobState=[A-Z]*\|Restarts=[0-9]*' | tr '\n' ' ')
-  case $state in
-    *COMPLETED*) break ;;
-    # Slurm holds a requeued job back for a while; the lab need not wait that
-    # long, but a few seconds: a start in the same second as the requeue
-    # finds the job's credential revoked and fails the job (as sitejobs.sh).
-    *PENDING*Restarts=1*) [ $((held += 1)) -eq 15 ] && scontrol update jobid="$id" starttime=now >/dev/null 2>&1 ;;
-  esac
-  sleep 0.2
-done
+state=$(wait_requeued_job "$id" 180)
 log=$(cat "$work"/rq/ckpt-*/slurm-"$id".out 2>/dev/null)
 grep -q "^checkpoint at step [0-9]" <<<"$log" && ok || bad "no checkpoint before the limit: $log ($state)"
 grep -q "^resumed from step [0-9]*, restart 1" <<<"$log" && ok || bad "not resumed after requeue: $log ($state)"

@@ -51,3 +51,25 @@ judge_sites() {
     fi
   done
 }
+
+# wait_requeued_job ID [SECONDS]: waits until the job ends (after a requeue
+# and its restart, if any; at most SECONDS, 240 by default) and prints
+# Slurm's "JobState=... Restarts=..." for it.
+wait_requeued_job() {
+  local id=$1 limit=$((${2:-240} * 5)) state="" held=0 done0=0 i
+  for ((i = 0; i < limit; i++)); do
+    state=$(scontrol show job "$id" -o 2>/dev/null | grep -o 'JobState=[A-Z]*\|Restarts=[0-9]*' | tr '\n' ' ')
+    case $state in
+      # COMPLETED before any restart may be the moment of the requeue
+      # itself: believe it when it stays.
+      *COMPLETED*Restarts=0*) [ $((done0 += 1)) -lt 25 ] && { sleep 0.2; continue; }; break ;;
+      *COMPLETED* | *FAILED* | *TIMEOUT* | *CANCELLED*) break ;;
+      # Slurm holds a requeued job back for a while; the lab need not wait
+      # that long, but a few seconds: a start in the same second as the
+      # requeue finds the job's credential revoked and fails the job.
+      *PENDING*Restarts=[1-9]*) [ $((held += 1)) -eq 15 ] && scontrol update jobid="$id" starttime=now >/dev/null 2>&1 ;;
+    esac
+    sleep 0.2
+  done
+  echo "$state"
+}

@@ -32,23 +32,7 @@ run submit --system roihu --gpus 1 --account project_2001234 --dir "$work/deaf" 
   --requeue-on-timeout 60 ./deaf.sh
 expect_rc 0
 id=$(cat "$out")
-state=""
-held=0
-done0=0
-for _ in $(seq 1200); do
-  state=$(scontrol show job "$id" -o 2>/dev/null | grep -o 'JobState=[A-Z]*\|Restarts=[0-9]*' | tr '\n' ' ')
-  case $state in
-    # COMPLETED before any restart may be the moment of the requeue itself:
-    # believe it when it stays.
-    *COMPLETED*Restarts=0*) [ $((done0 += 1)) -lt 25 ] && { sleep 0.2; continue; }; break ;;
-    *COMPLETED* | *FAILED* | *TIMEOUT* | *CANCELLED*) break ;;
-    # Slurm holds a requeued job back for a while; the lab need not wait
-    # that long, but a few seconds: a start in the same second as the
-    # requeue finds the job's credential revoked (as arrays.sh).
-    *PENDING*Restarts=1*) [ $((held += 1)) -eq 15 ] && scontrol update jobid="$id" starttime=now >/dev/null 2>&1 ;;
-  esac
-  sleep 0.2
-done
+state=$(wait_requeued_job "$id")
 log=$(cat "$work"/deaf/deaf-*/slurm-"$id".out 2>/dev/null)
 grep -q "^mlsub: time limit near" <<<"$log" && ok || bad "the batch shell never got the signal: $log ($state)"
 [[ $state == *COMPLETED*Restarts=1* ]] && grep -q "^restarted, restart 1" <<<"$log" && ok ||
