@@ -462,7 +462,7 @@ def main():
     values = load_values()
     if len(values) < 100:
         sys.exit(f"only {len(values)} values; the corpus must hold at least 100")
-    # MLSUB_HOSTILE_EVERY=N takes every Nth value: scripts/test sets 2 for
+    # MLSUB_HOSTILE_EVERY=N takes every Nth value: scripts/test sets 4 for
     # the sanitizer build, where each plan is several times slower (the
     # normal build takes them all).
     every = int(os.environ.get("MLSUB_HOSTILE_EVERY", "1"))
