@@ -5,23 +5,13 @@
 
 #include "mlsub/catalogue.hpp"
 #include "mlsub/config.hpp"
+#include "test_systems.hpp"
 
 using namespace mlsub;
+using mlsub::test::system_named;
 namespace fs = std::filesystem;
 
 namespace {
-
-const System& system_named(const std::string& name) {
-  static std::map<std::string, System> cache;
-  auto it = cache.find(name);
-  if (it == cache.end()) {
-    const Catalogue catalogue({MLSUB_SOURCE_DIR "/systems"});
-    auto s = catalogue.load(name);
-    REQUIRE(s);
-    it = cache.emplace(name, *s).first;
-  }
-  return it->second;
-}
 
 const ConfigSchema schema{{"account", "env", "exclusive", "module", "partition", "time", "venv"},
                           {"lumi", "roihu", "alvis"}};

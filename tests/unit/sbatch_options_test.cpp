@@ -9,24 +9,12 @@
 #include "mlsub/catalogue.hpp"
 #include "mlsub/planner.hpp"
 #include "mlsub/sbatch_options.hpp"
+#include "test_systems.hpp"
 
 using namespace mlsub;
+using mlsub::test::system_named;
 
 namespace {
-
-const System& system_named(const std::string& name) {
-  static std::map<std::string, System> cache;
-  auto it = cache.find(name);
-  if (it == cache.end()) {
-    const Catalogue catalogue({MLSUB_SOURCE_DIR "/systems"});
-    auto s = catalogue.load(name);
-    if (!s) {
-      FAIL(s.error().message);
-    }
-    it = cache.emplace(name, std::move(*s)).first;
-  }
-  return it->second;
-}
 
 Request one_gpu() {
   Request r;
